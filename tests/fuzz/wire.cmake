@@ -1,0 +1,1 @@
+aipg_fuzz(varint_fuzz LIBS aipg_wire)
