@@ -1,0 +1,1 @@
+aipg_fuzz(peer_id_fuzz LIBS aipg_wire)
