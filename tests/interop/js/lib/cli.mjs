@@ -1,0 +1,55 @@
+// Output discipline shared by every subcommand: stdout carries only JSON lines
+// (machine-parsed by the C++ tests), stderr carries human diagnostics.
+
+/** Print one JSON object as a line on stdout. */
+export function emit (event, fields = {}) {
+  process.stdout.write(JSON.stringify({ event, ...fields }) + '\n')
+}
+
+/** Diagnostics go to stderr so they never corrupt the JSON stream. */
+export function log (...args) {
+  process.stderr.write(`[peer.mjs] ${args.join(' ')}\n`)
+}
+
+/**
+ * Exit once stdout has been flushed: process.exit() right after a write to a
+ * pipe may drop the last line, which is exactly the line a test waits for.
+ */
+export function exitAfterFlush (code) {
+  process.stdout.write('', () => process.exit(code))
+}
+
+/** Report a failure as a JSON error line and exit non-zero. */
+export function fail (message, code = 1) {
+  emit('error', { message })
+  exitAfterFlush(code)
+}
+
+/** Reject with a descriptive error if `promise` takes longer than `ms`. */
+export async function withTimeout (promise, ms, what) {
+  let timer
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Parse an integer option, rejecting garbage instead of silently using NaN. */
+export function intOption (value, name) {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${value}`)
+  return n
+}
+
+export function hexToBytes (hex) {
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new Error(`not a hex string: ${hex}`)
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+export function bytesToHex (bytes) {
+  return Buffer.from(bytes).toString('hex')
+}

@@ -1,0 +1,52 @@
+// Building a js-libp2p node with exactly the stack the C++ host speaks:
+// TCP + Noise + yamux, plus identify and ping. No discovery, no relay, no
+// autodial, so every connection in a test is one the test made.
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { registerProtocols } from './protocols.mjs'
+import { withTimeout } from './cli.mjs'
+
+/** Create and start a node; `port` null means "dial only, do not listen". */
+export async function createPeer ({ privateKey, port = null }) {
+  const node = await createLibp2p({
+    privateKey,
+    addresses: { listen: port == null ? [] : [`/ip4/127.0.0.1/tcp/${port}`] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), ping: ping() }
+  })
+  await registerProtocols(node)
+  await node.start()
+  return node
+}
+
+/** The fields of the `peer` output line, from an identify result. */
+export function describeIdentify (result) {
+  return {
+    peer_id: result.peerId.toString(),
+    agent: result.agentVersion ?? null,
+    protocol_version: result.protocolVersion ?? null,
+    protocols: [...result.protocols].sort(),
+    listen_addrs: result.listenAddrs.map(String),
+    observed_addr: result.observedAddr == null ? null : String(result.observedAddr)
+  }
+}
+
+/**
+ * Resolve with the identify result of `peerId`. Call before dialling: the
+ * event can fire before the dial promise settles.
+ */
+export function identifyOf (node, peerId, ms) {
+  let listener
+  const seen = new Promise(resolve => {
+    listener = evt => { if (evt.detail.peerId.toString() === peerId) resolve(evt.detail) }
+    node.addEventListener('peer:identify', listener)
+  })
+  return withTimeout(seen, ms, `identify of ${peerId}`)
+    .finally(() => node.removeEventListener('peer:identify', listener))
+}
