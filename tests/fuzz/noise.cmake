@@ -1,0 +1,1 @@
+aipg_fuzz(noise_fuzz LIBS aipg_noise)
