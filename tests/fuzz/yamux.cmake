@@ -1,0 +1,1 @@
+aipg_fuzz(yamux_fuzz LIBS aipg_yamux)
