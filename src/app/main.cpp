@@ -1,0 +1,79 @@
+// aipg — one binary, several roles (DESIGN.md §1). This file only parses the command line.
+#include <CLI/CLI.hpp>
+
+#include "app/commands.hpp"
+#include "app/logging.hpp"
+#include "app/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace aipg::app;
+  CLI::App cli{"aipg — the decentralized AI Power Grid node"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("aipg ") + kVersion);
+  std::string log_level = "info", log_format = "text";
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  cli.add_option("--log-format", log_format, "text or json")->capture_default_str();
+
+  std::string keygen_out;
+  auto* keygen = cli.add_subcommand("keygen", "write a new identity key file and print its peer id");
+  keygen->add_option("--out", keygen_out, "key file to create (mode 0600)")->required();
+
+  std::string id_key;
+  auto* id = cli.add_subcommand("id", "print the peer id of a key file");
+  id->add_option("--key", id_key, "identity key file")->required();
+
+  ListenOptions listen_o;
+  auto* listen = cli.add_subcommand(
+      "listen", "run a host that serves identify and ping until stopped (SIGINT/SIGTERM)");
+  listen->add_option("--key", listen_o.host.key_file, "identity key file (created if missing)");
+  listen->add_option("--listen", listen_o.host.listen, "multiaddr to listen on (repeatable)")
+      ->required();
+  listen->add_option("--max-connections", listen_o.host.max_connections)->capture_default_str();
+  listen->add_flag("--echo", listen_o.echo, "also serve /aipg/echo/1.0.0 and /perf/1.0.0");
+
+  PingOptions ping_o;
+  auto* ping = cli.add_subcommand("ping", "dial a peer, print its identify data and round trips");
+  ping->add_option("multiaddr", ping_o.target, "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…")
+      ->required();
+  ping->add_option("--key", ping_o.key_file, "identity key file (default: a fresh key)");
+  ping->add_option("--count", ping_o.count, "number of pings")->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  ping->add_option("--timeout", ping_o.timeout_s, "seconds to wait for each step")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+
+  EchoOptions echo_o;
+  auto* echo = cli.add_subcommand("echo", "check N concurrent echo streams against a peer");
+  echo->add_option("multiaddr", echo_o.target, "peer serving /aipg/echo/1.0.0")->required();
+  echo->add_option("--key", echo_o.key_file, "identity key file (default: a fresh key)");
+  echo->add_option("--streams", echo_o.streams)->capture_default_str()->check(CLI::Range(1, 1000));
+  echo->add_option("--bytes", echo_o.bytes, "bytes per stream")->capture_default_str()
+      ->check(CLI::Range(size_t(1), size_t(1) << 30));
+  echo->add_option("--timeout", echo_o.timeout_s, "seconds per step")->capture_default_str();
+
+  PerfOptions perf_o;
+  auto* perf = cli.add_subcommand("perf", "measure throughput with libp2p's /perf/1.0.0");
+  perf->add_option("multiaddr", perf_o.target, "peer serving /perf/1.0.0")->required();
+  perf->add_option("--key", perf_o.key_file, "identity key file (default: a fresh key)");
+  perf->add_option("--bytes", perf_o.bytes, "bytes up, then bytes down")->capture_default_str()
+      ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40));
+  perf->add_option("--timeout", perf_o.timeout_s, "seconds per step")->capture_default_str();
+
+  DemoOptions demo_o;
+  auto* demo = cli.add_subcommand("demo", "run a small local grid on loopback and show it work");
+  demo->add_option("--pings", demo_o.pings)->capture_default_str()->check(CLI::Range(1, 100));
+
+  CLI11_PARSE(cli, argc, argv);
+  if (auto s = configure_logging(log_level, log_format); !s) {
+    std::fprintf(stderr, "aipg: %s\n", s.error().message.c_str());
+    return 2;
+  }
+  if (keygen->parsed()) return run_keygen(keygen_out);
+  if (id->parsed()) return run_id(id_key);
+  if (listen->parsed()) return run_listen(listen_o);
+  if (ping->parsed()) return run_ping(ping_o);
+  if (echo->parsed()) return run_echo(echo_o);
+  if (perf->parsed()) return run_perf(perf_o);
+  if (demo->parsed()) return run_demo(demo_o);
+  return 2;
+}
