@@ -58,9 +58,15 @@ void Stream::resume_reading() {
 
 void Stream::write(BytesView data) {
   if (state_ == State::kClosed || fin_wanted_) return;
-  if (pending_out_pos_ == pending_out_.size()) {
+  if (pending_write_bytes() == 0 && conn_) {
+    // Nothing queued: hand the caller's bytes straight to yamux and keep only the rest, which
+    // saves a copy of everything the window admits.
+    const size_t n = conn_->yamux_write(id_, data);
+    data = data.subspan(n);
+    if (data.empty()) return;
     pending_out_.clear();
     pending_out_pos_ = 0;
+    drained_owed_ = true;
   }
   append(pending_out_, data);
   flush_pending();
@@ -68,9 +74,13 @@ void Stream::write(BytesView data) {
 
 void Stream::flush_pending() {
   while (conn_ && pending_out_pos_ < pending_out_.size()) {
-    size_t n = conn_->yamux_write(
-        id_, BytesView(pending_out_).subspan(pending_out_pos_));
-    if (n == 0) return;  // window closed or socket queue full; on_writable() resumes
+    size_t n = conn_->yamux_write(id_, BytesView(pending_out_).subspan(pending_out_pos_));
+    if (n == 0) {
+      // Window closed or socket queue full: on_writable() resumes, and the writer hears
+      // on_drained once everything is out.
+      drained_owed_ = true;
+      return;
+    }
     pending_out_pos_ += n;
   }
   if (!conn_) return;
@@ -83,10 +93,21 @@ void Stream::flush_pending() {
     maybe_finish();
     return;
   }
-  if (on_drained_) on_drained_();
 }
 
-void Stream::on_writable() { flush_pending(); }
+void Stream::on_writable() {
+  auto alive = alive_;
+  flush_pending();  // may finish the stream, and its on_closed may destroy it
+  if (!*alive) return;
+  // Only a write that had to wait is reported, and never from inside write() itself: a writer
+  // that writes again from on_drained must not recurse into its own loop.
+  if (drained_owed_ && pending_write_bytes() == 0 && state_ != State::kClosed) {
+    drained_owed_ = false;
+    if (on_drained_) on_drained_();
+  }
+}
+
+
 
 void Stream::close_write() {
   if (state_ == State::kClosed || fin_wanted_) return;

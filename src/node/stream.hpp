@@ -9,7 +9,8 @@
 // delivered later; the yamux receive window is only reopened for bytes actually delivered, so
 // a slow reader slows the sender instead of growing memory.
 // Send side: write() never refuses; bytes beyond the peer's window wait in the stream and go
-// out as the window opens; pending_write_bytes() and on_drained let a writer hold back.
+// out as the window opens; pending_write_bytes() and on_drained let a writer hold back
+// (on_drained runs only after a write had to wait, never inside write()).
 // The Stream is owned by whoever holds the unique_ptr; destroying an open stream resets it.
 #pragma once
 
@@ -90,6 +91,7 @@ class Stream {
   bool eof_reported_ = false;
   bool fin_wanted_ = false;
   bool fin_sent_ = false;
+  bool drained_owed_ = false;  // a write had to wait: on_drained is due once it is out
   Bytes pending_out_;      // accepted by write(), not yet accepted by yamux
   size_t pending_out_pos_ = 0;
   // Callbacks may destroy the stream; code that runs after one checks this first.
