@@ -61,6 +61,7 @@ Result<std::vector<wire::Multiaddr>> Host::listen(const std::vector<wire::Multia
 void Host::accept(std::unique_ptr<runtime::ByteStream> io) {
   if (closed_) return;  // io is destroyed: the socket closes
   if (conns_.size() >= config_.max_connections) {
+    ++stats_.inbound_refused_at_limit;
     log::warn("refusing inbound connection from {}: {} connections is the limit",
               io->remote_addr().to_string(), config_.max_connections);
     return;
@@ -213,6 +214,7 @@ void Host::close() {
 
 void Host::on_connection_ready(Connection& c) {
   const wire::PeerId& peer = c.remote_peer();
+  ++stats_.connections_opened;
   log::debug("connection {} to {} is open ({})", c.id(), peer.to_base58(),
              c.direction() == Direction::kOutbound ? "outbound" : "inbound");
   // Only an address we dialled is known to reach the peer; an inbound one is its source port.
@@ -237,7 +239,15 @@ void Host::on_connection_closed(Connection& c, const Status& reason) {
   const bool was_upgraded = !c.remote_peer().multihash().empty();
   const wire::PeerId peer = c.remote_peer();
   if (!reason) {
-    log::debug("connection {} closed: {}", id, reason.error().to_string());
+    if (!was_upgraded) {
+      // A peer that never completed the upgrade: a rejection, logged once and counted.
+      ++stats_.upgrades_failed;
+      log::info("connection {} from {} refused during upgrade: {}", id,
+                c.remote_addr().to_string(), reason.error().to_string());
+    } else {
+      log::debug("connection {} to {} closed: {}", id, peer.to_base58(),
+                 reason.error().to_string());
+    }
   }
   std::vector<ConnectCallback> cbs;
   if (auto it = pending_dials_.find(id); it != pending_dials_.end()) {

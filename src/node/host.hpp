@@ -48,6 +48,13 @@ class HostObserver {
   virtual void on_peer_disconnected(const wire::PeerId&) {}
 };
 
+// Counters for metrics and tests; every rejection is counted here once.
+struct HostStats {
+  uint64_t connections_opened = 0;        // upgrades that completed
+  uint64_t upgrades_failed = 0;           // closed before the upgrade completed
+  uint64_t inbound_refused_at_limit = 0;  // dropped at accept: max_connections reached
+};
+
 using StreamHandler = std::function<void(std::unique_ptr<Stream>)>;
 using ConnectCallback = std::function<void(Result<wire::PeerId>)>;
 
@@ -82,6 +89,7 @@ class Host : private ConnectionOwner {
   void disconnect(const wire::PeerId& peer);
 
   PeerStore& peer_store() { return peers_; }
+  const HostStats& stats() const { return stats_; }
   PingService& ping() { return *ping_; }
   IdentifyService& identify() { return *identify_; }
 
@@ -118,6 +126,7 @@ class Host : private ConnectionOwner {
   std::unique_ptr<IdentifyService> identify_;
   std::unique_ptr<PingService> ping_;
   runtime::TimerId sweep_timer_ = runtime::kNoTimer;
+  HostStats stats_;
   bool closed_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
