@@ -71,17 +71,12 @@ Status Connection::feed(BytesView data) {
     case State::kHandshake:
       return feed_handshake(data);
     case State::kMuxerNegotiation:
-    case State::kOpen: {
+    case State::kOpen:
+      // No re-entry is possible here (socket callbacks come only from the event loop), so the
+      // scratch buffer can be decrypted into and fed on directly.
       plain_in_.clear();
       AIPG_TRY(transport_->decrypt(data, plain_in_));
-      if (plain_in_.empty()) return ok();
-      Bytes plain = std::move(plain_in_);
-      plain_in_ = Bytes();
-      Status s = feed_plaintext(plain);
-      plain.clear();
-      if (plain_in_.capacity() < plain.capacity()) plain_in_ = std::move(plain);  // keep the buffer
-      return s;
-    }
+      return plain_in_.empty() ? ok() : feed_plaintext(plain_in_);
     case State::kClosed:
       return ok();
   }

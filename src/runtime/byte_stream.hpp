@@ -8,7 +8,8 @@
 //  - write() queues bytes (ownership moves in); on_drained() runs when the queue becomes empty,
 //    so a caller can apply backpressure on pending_write_bytes().
 //  - pause_reading()/resume_reading() stop and restart on_data delivery (backpressure upward).
-//  - close() flushes queued writes, then closes; abort() drops them.
+//  - close() flushes queued writes, then closes; abort() drops them and on_closed(Errc::closed)
+//    follows (posted, never inside the call). write() after close() or abort() is ignored.
 #pragma once
 
 #include <functional>

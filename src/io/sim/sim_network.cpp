@@ -55,6 +55,10 @@ class SimStream final : public runtime::ByteStream {
     if (closed_) return;
     closed_ = true;
     send_control(/*reset=*/true);
+    auto alive = alive_;
+    loop_.post([this, alive] {
+      if (*alive && handler_) handler_->on_closed(make_error(Errc::closed, "aborted"));
+    });
   }
   const wire::Multiaddr& local_addr() const override { return local_; }
   const wire::Multiaddr& remote_addr() const override { return remote_; }
