@@ -1,0 +1,26 @@
+// Vocabulary shared by the gossipsub router's parts (libp2p/specs pubsub/gossipsub).
+#pragma once
+
+#include <string>
+
+#include "base/bytes.hpp"
+#include "base/time.hpp"
+#include "wire/peer_id.hpp"
+
+namespace aipg::gossipsub {
+
+using TopicId = std::string;
+// Message ids are opaque bytes (go's default is from ‖ seqno); kept in a std::string so they
+// hash and compare cheaply and can be map keys.
+using MessageId = std::string;
+using wire::PeerId;
+
+inline constexpr char kMeshsubV12[] = "/meshsub/1.2.0";
+inline constexpr char kMeshsubV11[] = "/meshsub/1.1.0";
+inline constexpr char kMeshsubV10[] = "/meshsub/1.0.0";
+inline constexpr char kFloodsub[] = "/floodsub/1.0.0";
+
+// What the router knows a peer speaks, from the protocol its stream negotiated.
+enum class PeerKind { kFloodsub, kGossipsubV10, kGossipsubV11, kGossipsubV12 };
+
+}  // namespace aipg::gossipsub
