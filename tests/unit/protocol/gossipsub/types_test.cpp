@@ -14,3 +14,17 @@ TEST(GossipsubTypes, ProtocolIdsAreTheSpecs) {
 
 }  // namespace
 }  // namespace aipg::gossipsub
+
+namespace aipg::gossipsub {
+namespace {
+
+TEST(GossipsubTypes, PeerKindRoundTrips) {
+  for (auto k : {PeerKind::kFloodsub, PeerKind::kGossipsubV10, PeerKind::kGossipsubV11,
+                 PeerKind::kGossipsubV12}) {
+    EXPECT_EQ(peer_kind(protocol_id(k)), k);
+  }
+  EXPECT_EQ(peer_kind("/meshsub/2.0.0"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace aipg::gossipsub
