@@ -1,0 +1,1 @@
+aipg_fuzz(multistream_fuzz LIBS aipg_multistream)
