@@ -44,8 +44,9 @@ class EchoRun : public ClientRun {
     start_ = host().runtime().clock.now();
     streams_.resize(o_.streams);
     for (int i = 0; i < o_.streams; ++i) {
-      host().new_stream(remote(), {node::kEchoProtocol},
-                        [this, i](Result<std::unique_ptr<node::Stream>> r) { opened(i, std::move(r)); });
+      host().new_stream(
+          remote(), {node::kEchoProtocol},
+          [this, i](Result<std::unique_ptr<node::Stream>> r) { opened(i, std::move(r)); });
     }
   }
 
@@ -80,8 +81,12 @@ class EchoRun : public ClientRun {
   }
 
   void done() {
-    const double secs = std::chrono::duration<double>(host().runtime().clock.now() - start_).count();
-    emit({{"event", "echo"}, {"streams", o_.streams}, {"bytes_each", o_.bytes}, {"ok", true},
+    const double secs =
+        std::chrono::duration<double>(host().runtime().clock.now() - start_).count();
+    emit({{"event", "echo"},
+          {"streams", o_.streams},
+          {"bytes_each", o_.bytes},
+          {"ok", true},
           {"seconds", secs}});
     finish(0);
   }
@@ -116,8 +121,11 @@ class PerfRun : public ClientRun {
   }
   void report(const char* direction, uint64_t bytes, Duration elapsed) {
     const double secs = std::chrono::duration<double>(elapsed).count();
-    emit({{"event", "perf"}, {"protocol", node::kPerfProtocol}, {"direction", direction},
-          {"bytes", bytes}, {"seconds", secs},
+    emit({{"event", "perf"},
+          {"protocol", node::kPerfProtocol},
+          {"direction", direction},
+          {"bytes", bytes},
+          {"seconds", secs},
           {"mib_per_s", secs > 0 ? double(bytes) / (1 << 20) / secs : 0.0}});
   }
   const PerfOptions& o_;

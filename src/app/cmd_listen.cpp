@@ -10,8 +10,8 @@
 #include "base/log.hpp"
 #include "io/asio/asio_runtime.hpp"
 #include "node/echo_server.hpp"
-#include "node/perf_service.hpp"
 #include "node/host.hpp"
+#include "node/perf_service.hpp"
 
 namespace aipg::app {
 namespace {

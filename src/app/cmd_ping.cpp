@@ -22,13 +22,16 @@ class PingRun : public ClientRun {
     if (sent_ == count_) return finish(0);
     ++sent_;
     arm("ping");
-    host().ping().ping(remote(), [this](Result<Duration> r) {
-      if (!r) return fail("ping: " + r.error().to_string());
-      emit({{"event", "ping"},
-            {"seq", sent_},
-            {"rtt_ms", std::chrono::duration<double, std::milli>(*r).count()}});
-      next();
-    }, step_timeout());
+    host().ping().ping(
+        remote(),
+        [this](Result<Duration> r) {
+          if (!r) return fail("ping: " + r.error().to_string());
+          emit({{"event", "ping"},
+                {"seq", sent_},
+                {"rtt_ms", std::chrono::duration<double, std::milli>(*r).count()}});
+          next();
+        },
+        step_timeout());
   }
   int count_;
   int sent_ = 0;

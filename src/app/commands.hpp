@@ -7,8 +7,8 @@
 namespace aipg::app {
 
 struct HostOptions {
-  std::string key_file;                 // --key (created if missing)
-  std::vector<std::string> listen;      // --listen
+  std::string key_file;             // --key (created if missing)
+  std::vector<std::string> listen;  // --listen
   size_t max_connections = 512;
 };
 

@@ -11,7 +11,9 @@ namespace aipg::app {
 void emit(const boost::json::object& o);
 boost::json::array to_json(const std::vector<wire::Multiaddr>& addrs);
 boost::json::array to_json(const std::vector<std::string>& strings);
-// {"event": event, "peer_id", "agent", "protocol_version", "protocols", "listen_addrs", "observed_addr"}
-boost::json::object peer_json(const char* event, const wire::PeerId& peer, const node::PeerInfo& info);
+// {"event": event, "peer_id", "agent", "protocol_version", "protocols", "listen_addrs",
+// "observed_addr"}
+boost::json::object peer_json(const char* event, const wire::PeerId& peer,
+                              const node::PeerInfo& info);
 
 }  // namespace aipg::app

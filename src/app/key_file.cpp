@@ -1,7 +1,5 @@
 #include "app/key_file.hpp"
 
-#include "base/log.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include "base/log.hpp"
 
 namespace aipg::app {
 

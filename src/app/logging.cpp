@@ -8,15 +8,16 @@ namespace aipg::app {
 Status configure_logging(const std::string& level, const std::string& format) {
   auto lvl = spdlog::level::from_str(level);
   if (lvl == spdlog::level::off && level != "off") {
-    return make_error(Errc::invalid_argument,
-                      "--log-level: '" + level + "' is not one of trace, debug, info, warn, error, off");
+    return make_error(
+        Errc::invalid_argument,
+        "--log-level: '" + level + "' is not one of trace, debug, info, warn, error, off");
   }
   auto logger = spdlog::stderr_color_mt("aipg");
   if (format == "json") {
     // Messages are ours and contain no unescaped quotes by construction of the log calls;
     // spdlog has no JSON escaping, so keep the payload in a single field.
-    logger->set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else if (format == "text") {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   } else {

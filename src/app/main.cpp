@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   cli.add_option("--log-format", log_format, "text or json")->capture_default_str();
 
   std::string keygen_out;
-  auto* keygen = cli.add_subcommand("keygen", "write a new identity key file and print its peer id");
+  auto* keygen =
+      cli.add_subcommand("keygen", "write a new identity key file and print its peer id");
   keygen->add_option("--out", keygen_out, "key file to create (mode 0600)")->required();
 
   std::string id_key;
@@ -43,17 +44,20 @@ int main(int argc, char** argv) {
   ping->add_option("multiaddr", ping_o.target, "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…")
       ->required();
   ping->add_option("--key", ping_o.key_file, "identity key file (default: a fresh key)");
-  ping->add_option("--count", ping_o.count, "number of pings")->capture_default_str()
+  ping->add_option("--count", ping_o.count, "number of pings")
+      ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   ping->add_option("--timeout", ping_o.timeout_s, "seconds to wait for each step")
-      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
 
   EchoOptions echo_o;
   auto* echo = cli.add_subcommand("echo", "check N concurrent echo streams against a peer");
   echo->add_option("multiaddr", echo_o.target, "peer serving /aipg/echo/1.0.0")->required();
   echo->add_option("--key", echo_o.key_file, "identity key file (default: a fresh key)");
   echo->add_option("--streams", echo_o.streams)->capture_default_str()->check(CLI::Range(1, 1000));
-  echo->add_option("--bytes", echo_o.bytes, "bytes per stream")->capture_default_str()
+  echo->add_option("--bytes", echo_o.bytes, "bytes per stream")
+      ->capture_default_str()
       ->check(CLI::Range(size_t(1), size_t(1) << 30));
   echo->add_option("--timeout", echo_o.timeout_s, "seconds per step")->capture_default_str();
 
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
   auto* perf = cli.add_subcommand("perf", "measure throughput with libp2p's /perf/1.0.0");
   perf->add_option("multiaddr", perf_o.target, "peer serving /perf/1.0.0")->required();
   perf->add_option("--key", perf_o.key_file, "identity key file (default: a fresh key)");
-  perf->add_option("--bytes", perf_o.bytes, "bytes up, then bytes down")->capture_default_str()
+  perf->add_option("--bytes", perf_o.bytes, "bytes up, then bytes down")
+      ->capture_default_str()
       ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40));
   perf->add_option("--timeout", perf_o.timeout_s, "seconds per step")->capture_default_str();
 

@@ -20,10 +20,10 @@ enum class Errc {
   protocol_violation,  // the peer broke the protocol's rules
   auth_failed,         // a signature, MAC or identity check failed
   timeout,
-  closed,              // the other side (or we) closed
-  io,                  // the OS said no
+  closed,  // the other side (or we) closed
+  io,      // the OS said no
   not_found,
-  resource_limit,      // a configured limit (connections, streams) is reached
+  resource_limit,  // a configured limit (connections, streams) is reached
   internal,
 };
 
@@ -102,8 +102,8 @@ inline Status ok() { return Status(); }
   auto tmp = (expr);                         \
   if (!tmp) return std::move(tmp).error();   \
   lhs = std::move(tmp).value()
-#define AIPG_TRY(expr)                                             \
-  do {                                                             \
-    auto aipg_s_ = (expr);                                         \
-    if (!aipg_s_) return std::move(aipg_s_).error();               \
+#define AIPG_TRY(expr)                               \
+  do {                                               \
+    auto aipg_s_ = (expr);                           \
+    if (!aipg_s_) return std::move(aipg_s_).error(); \
   } while (0)

@@ -20,7 +20,10 @@ uint64_t next_connection_id() {
 
 Connection::Connection(ConnectionOwner& owner, runtime::Runtime& rt,
                        std::unique_ptr<runtime::ByteStream> io, Params params)
-    : owner_(owner), rt_(rt), io_(std::move(io)), params_(std::move(params)),
+    : owner_(owner),
+      rt_(rt),
+      io_(std::move(io)),
+      params_(std::move(params)),
       id_(next_connection_id()) {}
 
 Connection::~Connection() {
@@ -228,7 +231,8 @@ void Connection::process_yamux_events() {
           Slot slot = std::move(it->second);
           slots_.erase(it);
           yamux_->reset(ev->stream_id);
-          if (slot.cb) slot.cb(make_error(Errc::closed, "stream closed during protocol negotiation"));
+          if (slot.cb)
+            slot.cb(make_error(Errc::closed, "stream closed during protocol negotiation"));
         } else {
           it->second.stream->on_remote_fin();
         }
@@ -240,7 +244,8 @@ void Connection::process_yamux_events() {
         Slot slot = std::move(it->second);
         slots_.erase(it);
         if (slot.owned) {
-          if (slot.cb) slot.cb(make_error(Errc::closed, "stream reset during protocol negotiation"));
+          if (slot.cb)
+            slot.cb(make_error(Errc::closed, "stream reset during protocol negotiation"));
         } else if (slot.stream) {
           slot.stream->conn_ = nullptr;
           slot.stream->on_terminated(make_error(Errc::closed, "stream reset by peer"));
@@ -267,7 +272,10 @@ void Connection::on_stream_data(uint32_t id, BytesView data) {
   }
   Status s = slot.dialer ? slot.dialer->on_bytes(data) : slot.listener->on_bytes(data);
   Bytes out;
-  if (slot.dialer) slot.dialer->take_output(out); else slot.listener->take_output(out);
+  if (slot.dialer)
+    slot.dialer->take_output(out);
+  else
+    slot.listener->take_output(out);
   // Negotiation messages are tiny next to the 256 KiB initial window.
   if (!out.empty()) (void)yamux_->write(id, out);
   if (!s) {
@@ -381,7 +389,8 @@ void Connection::on_drained() {
   for (uint32_t id : retry) {
     if (!*alive || state_ != State::kOpen) return;
     auto it = slots_.find(id);
-    if (it != slots_.end() && it->second.stream && !it->second.owned) it->second.stream->on_writable();
+    if (it != slots_.end() && it->second.stream && !it->second.owned)
+      it->second.stream->on_writable();
   }
 }
 

@@ -3,7 +3,8 @@
 // lives here.
 //
 //   kSecurityNegotiation ──mss "/noise"──▶ kHandshake ──Noise XX──▶ kMuxerNegotiation
-//        (plaintext)                         (noise frames)          (mss "/yamux/1.0.0", encrypted)
+//        (plaintext)                         (noise frames)          (mss "/yamux/1.0.0",
+//        encrypted)
 //                                                                          │
 //   kClosed ◀──── any error, timeout, EOF, close() ──── kOpen ◀────────────┘ (yamux, encrypted)
 //
@@ -38,7 +39,7 @@ inline constexpr char kYamuxProtocol[] = "/yamux/1.0.0";
 enum class Direction { kInbound, kOutbound };
 
 struct ConnectionConfig {
-  Duration handshake_timeout = 10s;        // TCP accepted → yamux running
+  Duration handshake_timeout = 10s;  // TCP accepted → yamux running
   Duration stream_negotiation_timeout = 10s;
   yamux::Config yamux{};
 };
@@ -65,7 +66,7 @@ class Connection : public runtime::ByteStream::Handler {
     Direction direction;
     const wire::KeyPair* identity;
     std::array<uint8_t, 32> noise_static_secret;  // the host's X25519 static key
-    std::optional<wire::PeerId> expected_remote;   // outbound: the dialled /p2p/ id
+    std::optional<wire::PeerId> expected_remote;  // outbound: the dialled /p2p/ id
     ConnectionConfig config;
   };
 
@@ -157,9 +158,9 @@ class Connection : public runtime::ByteStream::Handler {
   std::unique_ptr<yamux::Session> yamux_;
 
   std::unordered_map<uint32_t, Slot> slots_;
-  Bytes plain_out_;   // plaintext waiting for encryption
-  Bytes cipher_out_;  // scratch for encrypted frames
-  Bytes plain_in_;    // scratch for decrypted bytes
+  Bytes plain_out_;                // plaintext waiting for encryption
+  Bytes cipher_out_;               // scratch for encrypted frames
+  Bytes plain_in_;                 // scratch for decrypted bytes
   std::vector<uint32_t> blocked_;  // streams refused a write while the socket queue was full
   Instant handshake_deadline_;
   Instant last_stream_activity_;

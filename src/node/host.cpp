@@ -12,7 +12,8 @@ constexpr Duration kSweepInterval = 10s;
 }
 
 Status HostConfig::validate() const {
-  if (max_connections == 0) return make_error(Errc::invalid_argument, "max_connections must be > 0");
+  if (max_connections == 0)
+    return make_error(Errc::invalid_argument, "max_connections must be > 0");
   if (dial_timeout <= Duration::zero()) {
     return make_error(Errc::invalid_argument, "dial_timeout must be positive");
   }
@@ -26,8 +27,10 @@ Status HostConfig::validate() const {
 }
 
 Host::Host(runtime::Runtime& rt, wire::KeyPair identity, HostConfig config)
-    : rt_(rt), identity_(std::move(identity)),
-      peer_id_(wire::PeerId::from_public_key(identity_.public_key())), config_(std::move(config)) {
+    : rt_(rt),
+      identity_(std::move(identity)),
+      peer_id_(wire::PeerId::from_public_key(identity_.public_key())),
+      config_(std::move(config)) {
   // One X25519 static key per host run; the identity key signs it in every handshake.
   rt_.rng.fill(MutBytesView(noise_static_secret_.data(), noise_static_secret_.size()));
   identify_ = std::make_unique<IdentifyService>(*this);
@@ -103,14 +106,14 @@ void Host::connect(const wire::Multiaddr& addr, ConnectCallback cb) {
     }
   }
   if (conns_.size() >= config_.max_connections) {
-    cb(make_error(Errc::resource_limit, std::to_string(config_.max_connections) +
-                                            " connections is the limit"));
+    cb(make_error(Errc::resource_limit,
+                  std::to_string(config_.max_connections) + " connections is the limit"));
     return;
   }
   std::weak_ptr<bool> alive = alive_;
   rt_.transport.dial(addr, config_.dial_timeout,
-                     [this, alive, expected, addr, cb = std::move(cb)](
-                         Result<std::unique_ptr<runtime::ByteStream>> r) mutable {
+                     [this, alive, expected, addr,
+                      cb = std::move(cb)](Result<std::unique_ptr<runtime::ByteStream>> r) mutable {
                        auto a = alive.lock();
                        if (!a || !*a) return;
                        if (!r) {
@@ -118,7 +121,8 @@ void Host::connect(const wire::Multiaddr& addr, ConnectCallback cb) {
                          cb(std::move(r).error());
                          return;
                        }
-                       Connection& c = add_connection(std::move(*r), Direction::kOutbound, expected);
+                       Connection& c =
+                           add_connection(std::move(*r), Direction::kOutbound, expected);
                        pending_dials_[c.id()].push_back(std::move(cb));
                        c.start();
                      });
@@ -147,8 +151,8 @@ void Host::new_stream(const wire::PeerId& peer, std::vector<std::string> protoco
     return;
   }
   wire::Multiaddr addr = info->addrs.front().with_p2p(peer.multihash());
-  connect(addr, [this, peer, protocols = std::move(protocols), cb = std::move(cb)](
-                    Result<wire::PeerId> r) mutable {
+  connect(addr, [this, peer, protocols = std::move(protocols),
+                 cb = std::move(cb)](Result<wire::PeerId> r) mutable {
     if (!r) {
       cb(std::move(r).error());
       return;
@@ -242,8 +246,8 @@ void Host::on_connection_closed(Connection& c, const Status& reason) {
     if (!was_upgraded) {
       // A peer that never completed the upgrade: a rejection, logged once and counted.
       ++stats_.upgrades_failed;
-      log::info("connection {} from {} refused during upgrade: {}", id,
-                c.remote_addr().to_string(), reason.error().to_string());
+      log::info("connection {} from {} refused during upgrade: {}", id, c.remote_addr().to_string(),
+                reason.error().to_string());
     } else {
       log::debug("connection {} to {} closed: {}", id, peer.to_base58(),
                  reason.error().to_string());

@@ -74,8 +74,7 @@ class Host : private ConnectionOwner {
   // Connects unless already connected. With a /p2p/ suffix the remote must prove that id.
   void connect(const wire::Multiaddr& addr, ConnectCallback cb);
   // Opens a stream to a connected peer (or dials a known address first).
-  void new_stream(const wire::PeerId& peer, std::vector<std::string> protocols,
-                  StreamCallback cb);
+  void new_stream(const wire::PeerId& peer, std::vector<std::string> protocols, StreamCallback cb);
   void set_handler(const std::string& protocol, StreamHandler handler);
   void remove_handler(const std::string& protocol);
   std::vector<std::string> protocols() const;

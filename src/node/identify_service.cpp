@@ -7,7 +7,8 @@
 namespace aipg::node {
 
 IdentifyService::IdentifyService(Host& host) : host_(host) {
-  host_.set_handler(identify::kProtocolId, [this](std::unique_ptr<Stream> s) { serve(std::move(s)); });
+  host_.set_handler(identify::kProtocolId,
+                    [this](std::unique_ptr<Stream> s) { serve(std::move(s)); });
   host_.set_handler(identify::kPushProtocolId,
                     [this](std::unique_ptr<Stream> s) { read_message(std::move(s), true); });
 }
@@ -88,7 +89,8 @@ void IdentifyService::read_message(std::unique_ptr<Stream> s, bool push) {
 void IdentifyService::record(const wire::PeerId& peer, identify::Message m) {
   if (m.public_key && !peer.matches(*m.public_key)) {
     ++rejected_;
-    log::info("identify from {} rejected: its public key is not the connection's", peer.to_base58());
+    log::info("identify from {} rejected: its public key is not the connection's",
+              peer.to_base58());
     return;
   }
   ++received_;
@@ -100,7 +102,8 @@ void IdentifyService::record(const wire::PeerId& peer, identify::Message m) {
   info.public_key = std::move(m.public_key);
   info.observed_addr = std::move(m.observed_addr);
   host_.peer_store().set_identify(peer, std::move(info), host_.runtime().clock.now());
-  if (const PeerInfo* stored = host_.peer_store().find(peer)) host_.notify_identified(peer, *stored);
+  if (const PeerInfo* stored = host_.peer_store().find(peer))
+    host_.notify_identified(peer, *stored);
 }
 
 void IdentifyService::retire(Stream* s) {

@@ -39,7 +39,8 @@ void PeerStore::set_identify(const wire::PeerId& peer, PeerInfo info, Instant no
   e.last_seen = now;
   // Keep addresses we dialled successfully even if identify does not list them.
   for (auto& a : known) {
-    if (std::find(e.addrs.begin(), e.addrs.end(), a) == e.addrs.end() && e.addrs.size() < max_addrs_) {
+    if (std::find(e.addrs.begin(), e.addrs.end(), a) == e.addrs.end() &&
+        e.addrs.size() < max_addrs_) {
       e.addrs.push_back(std::move(a));
     }
   }

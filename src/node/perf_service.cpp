@@ -76,50 +76,51 @@ void PerfService::serve(std::unique_ptr<Stream> s) {
 }
 
 void PerfService::run(const wire::PeerId& peer, uint64_t upload, uint64_t download, Callback cb) {
-  host_.new_stream(peer, {kPerfProtocol}, [this, upload, download, cb = std::move(cb)](
-                                              Result<std::unique_ptr<Stream>> r) mutable {
-    if (!r) {
-      cb(std::move(r).error());
-      return;
-    }
-    auto owned = std::make_unique<Client>();
-    Client* c = owned.get();
-    c->stream = std::move(*r);
-    c->cb = std::move(cb);
-    c->upload_left = upload;
-    c->start = host_.runtime().clock.now();
-    clients_.emplace(c, std::move(owned));
-    Stream* st = c->stream.get();
-    auto pump = [c] {
-      while (c->upload_left > 0 && c->stream->pending_write_bytes() < kHighWater) {
-        size_t n = size_t(std::min<uint64_t>(kChunk, c->upload_left));
-        c->stream->write(BytesView(zeros()).first(n));
-        c->upload_left -= n;
-        c->result.uploaded += n;
-      }
-      if (c->upload_left == 0 && !c->fin) {
-        c->fin = true;
-        c->stream->close_write();
-      }
-    };
-    st->set_on_drained(pump);
-    st->set_on_data([c](BytesView d) { c->result.downloaded += d.size(); });
-    st->set_on_eof([this, c] { c->result.elapsed = host_.runtime().clock.now() - c->start; });
-    st->set_on_closed([this, c](Status s) {
-      Callback done = std::move(c->cb);
-      PerfResult res = c->result;
-      retire_client(c);
-      if (!s) {
-        done(std::move(s).error());
-      } else {
-        done(res);
-      }
-    });
-    Bytes header(8);
-    put_be64(header.data(), download);
-    st->write(header);
-    pump();
-  });
+  host_.new_stream(
+      peer, {kPerfProtocol},
+      [this, upload, download, cb = std::move(cb)](Result<std::unique_ptr<Stream>> r) mutable {
+        if (!r) {
+          cb(std::move(r).error());
+          return;
+        }
+        auto owned = std::make_unique<Client>();
+        Client* c = owned.get();
+        c->stream = std::move(*r);
+        c->cb = std::move(cb);
+        c->upload_left = upload;
+        c->start = host_.runtime().clock.now();
+        clients_.emplace(c, std::move(owned));
+        Stream* st = c->stream.get();
+        auto pump = [c] {
+          while (c->upload_left > 0 && c->stream->pending_write_bytes() < kHighWater) {
+            size_t n = size_t(std::min<uint64_t>(kChunk, c->upload_left));
+            c->stream->write(BytesView(zeros()).first(n));
+            c->upload_left -= n;
+            c->result.uploaded += n;
+          }
+          if (c->upload_left == 0 && !c->fin) {
+            c->fin = true;
+            c->stream->close_write();
+          }
+        };
+        st->set_on_drained(pump);
+        st->set_on_data([c](BytesView d) { c->result.downloaded += d.size(); });
+        st->set_on_eof([this, c] { c->result.elapsed = host_.runtime().clock.now() - c->start; });
+        st->set_on_closed([this, c](Status s) {
+          Callback done = std::move(c->cb);
+          PerfResult res = c->result;
+          retire_client(c);
+          if (!s) {
+            done(std::move(s).error());
+          } else {
+            done(res);
+          }
+        });
+        Bytes header(8);
+        put_be64(header.data(), download);
+        st->write(header);
+        pump();
+      });
 }
 
 void PerfService::retire_server(Server* s) {

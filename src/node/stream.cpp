@@ -107,8 +107,6 @@ void Stream::on_writable() {
   }
 }
 
-
-
 void Stream::close_write() {
   if (state_ == State::kClosed || fin_wanted_) return;
   fin_wanted_ = true;

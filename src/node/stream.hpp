@@ -65,7 +65,7 @@ class Stream {
   Stream(Connection* conn, uint32_t id, wire::PeerId remote, wire::Multiaddr remote_addr);
 
   // Called by the Connection.
-  void deliver(BytesView data);   // negotiated data from yamux
+  void deliver(BytesView data);  // negotiated data from yamux
   void on_writable();
   void on_remote_fin();
   void on_terminated(Status reason);  // reset by the peer or the connection is gone
@@ -85,14 +85,14 @@ class Stream {
   std::function<void(Status)> on_closed_;
   std::function<void()> on_drained_;
 
-  Bytes held_in_;          // received but not yet delivered (no callback yet, or paused)
+  Bytes held_in_;  // received but not yet delivered (no callback yet, or paused)
   bool paused_ = false;
   bool remote_eof_ = false;
   bool eof_reported_ = false;
   bool fin_wanted_ = false;
   bool fin_sent_ = false;
   bool drained_owed_ = false;  // a write had to wait: on_drained is due once it is out
-  Bytes pending_out_;      // accepted by write(), not yet accepted by yamux
+  Bytes pending_out_;          // accepted by write(), not yet accepted by yamux
   size_t pending_out_pos_ = 0;
   // Callbacks may destroy the stream; code that runs after one checks this first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -8,8 +8,8 @@ namespace aipg::runtime {
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual Instant now() const = 0;         // monotonic
-  virtual WallTime wall_now() const = 0;   // UTC, for timestamps that cross the network
+  virtual Instant now() const = 0;        // monotonic
+  virtual WallTime wall_now() const = 0;  // UTC, for timestamps that cross the network
 };
 
 }  // namespace aipg::runtime

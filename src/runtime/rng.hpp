@@ -23,7 +23,8 @@ class Rng {
     // Rejection sampling: no modulo bias.
     const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t v;
-    do v = next_u64(); while (v >= limit);
+    do v = next_u64();
+    while (v >= limit);
     return v % n;
   }
 };

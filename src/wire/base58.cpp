@@ -55,7 +55,8 @@ Result<Bytes> base58_decode(std::string_view in, size_t max_len) {
   for (size_t i = ones; i < in.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(in[i]);
     const int v = c < 128 ? kIndex[c] : -1;
-    if (v < 0) return make_error(Errc::malformed, "base58: invalid character at " + std::to_string(i));
+    if (v < 0)
+      return make_error(Errc::malformed, "base58: invalid character at " + std::to_string(i));
     int carry = v;
     size_t j = 0;
     for (auto it = b256.rbegin(); (carry != 0 || j < len) && it != b256.rend(); ++it, ++j) {
@@ -93,10 +94,14 @@ Result<Bytes> base32_decode(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     int v;
-    if (c >= 'a' && c <= 'z') v = c - 'a';
-    else if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else return make_error(Errc::malformed, "base32: invalid character at " + std::to_string(i));
+    if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else
+      return make_error(Errc::malformed, "base32: invalid character at " + std::to_string(i));
     buf = (buf << 5) | uint32_t(v);
     bits += 5;
     if (bits >= 8) {

@@ -15,8 +15,8 @@ void ensure_sodium() {
 
 Result<PublicKey> PublicKey::from_ed25519(BytesView raw32) {
   if (raw32.size() != kEd25519PublicKeySize) {
-    return make_error(Errc::malformed, "ed25519 public key must be 32 bytes, got " +
-                                           std::to_string(raw32.size()));
+    return make_error(Errc::malformed,
+                      "ed25519 public key must be 32 bytes, got " + std::to_string(raw32.size()));
   }
   PublicKey k;
   std::copy(raw32.begin(), raw32.end(), k.raw_.begin());
@@ -30,9 +30,8 @@ Result<PublicKey> PublicKey::from_protobuf(BytesView pb) {
     return make_error(Errc::malformed, "public key: not a valid PublicKey protobuf");
   }
   if (msg.type() != aipg::pb::crypto::Ed25519) {
-    return make_error(Errc::unsupported,
-                      "public key: key type " + std::to_string(int(msg.type())) +
-                          " is not supported (only Ed25519)");
+    return make_error(Errc::unsupported, "public key: key type " + std::to_string(int(msg.type())) +
+                                             " is not supported (only Ed25519)");
   }
   return from_ed25519(as_bytes(msg.data()));
 }
@@ -63,8 +62,8 @@ KeyPair KeyPair::generate() {
 Result<KeyPair> KeyPair::from_seed(BytesView seed32) {
   ensure_sodium();
   if (seed32.size() != kEd25519SeedSize) {
-    return make_error(Errc::invalid_argument, "ed25519 seed must be 32 bytes, got " +
-                                                  std::to_string(seed32.size()));
+    return make_error(Errc::invalid_argument,
+                      "ed25519 seed must be 32 bytes, got " + std::to_string(seed32.size()));
   }
   KeyPair kp;
   std::array<uint8_t, kEd25519PublicKeySize> pk;

@@ -56,7 +56,8 @@ Result<PeerId> PeerId::from_multihash(BytesView mh) {
     // The inlined key must itself be valid, or the id names nobody.
     AIPG_TRY(PublicKey::from_protobuf(m.digest));
   } else if (m.code == kMultihashSha256) {
-    if (m.digest.size() != 32) return make_error(Errc::malformed, "peer id: sha2-256 digest not 32 bytes");
+    if (m.digest.size() != 32)
+      return make_error(Errc::malformed, "peer id: sha2-256 digest not 32 bytes");
   } else {
     return make_error(Errc::unsupported,
                       "peer id: multihash code " + std::to_string(m.code) + " not supported");
@@ -73,7 +74,8 @@ Result<PeerId> PeerId::parse(std::string_view text) {
     AIPG_TRY_ASSIGN(Bytes cid, base32_decode(text.substr(1)));
     BytesView v(cid);
     auto ver = read_uvarint(v);
-    if (!ver || !*ver || (*ver)->value != 1) return make_error(Errc::malformed, "peer id: CID is not version 1");
+    if (!ver || !*ver || (*ver)->value != 1)
+      return make_error(Errc::malformed, "peer id: CID is not version 1");
     v = v.subspan((*ver)->size);
     auto codec = read_uvarint(v);
     if (!codec || !*codec || (*codec)->value != kCidLibp2pKey) {

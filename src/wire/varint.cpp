@@ -36,7 +36,8 @@ Result<std::optional<Varint>> read_uvarint(BytesView in) {
       return std::optional<Varint>(Varint{v, i + 1});
     }
   }
-  if (in.size() >= kMaxVarintBytes) return make_error(Errc::malformed, "varint: longer than 9 bytes");
+  if (in.size() >= kMaxVarintBytes)
+    return make_error(Errc::malformed, "varint: longer than 9 bytes");
   return std::optional<Varint>();
 }
 

@@ -4,7 +4,8 @@ namespace aipg::io::sim {
 
 SimLoop::SimLoop()
     // 2026-01-01T00:00:00Z
-    : now_(Instant{} + std::chrono::hours(24)), wall_base_(WallTime{} + std::chrono::seconds(1767225600)) {}
+    : now_(Instant{} + std::chrono::hours(24)),
+      wall_base_(WallTime{} + std::chrono::seconds(1767225600)) {}
 
 runtime::TimerId SimLoop::schedule_at(Instant when, std::function<void()> fn) {
   const runtime::TimerId id = next_id_++;

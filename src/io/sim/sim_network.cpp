@@ -179,7 +179,8 @@ void SimTransport::dial(const wire::Multiaddr& addr, Duration timeout, runtime::
     }
     auto [server_tr, accept] = it->second;
     auto colon = key.find(':');
-    wire::Multiaddr server_addr = tcp_addr(key.substr(0, colon), uint16_t(std::stoi(key.substr(colon + 1))));
+    wire::Multiaddr server_addr =
+        tcp_addr(key.substr(0, colon), uint16_t(std::stoi(key.substr(colon + 1))));
     wire::Multiaddr client_addr = tcp_addr(ip_, local_port);
     auto client = std::make_unique<SimStream>(loop, lat, client_addr, server_addr);
     auto server = std::make_unique<SimStream>(loop, lat, server_addr, client_addr);

@@ -32,12 +32,12 @@ Result<Message> decode(BytesView pb) {
     return make_error(Errc::malformed, "identify: not a valid Identify protobuf");
   }
   if (msg.listenaddrs_size() > int(kMaxAddrs)) {
-    return make_error(Errc::too_large, "identify: more than " + std::to_string(kMaxAddrs) +
-                                           " listen addresses");
+    return make_error(Errc::too_large,
+                      "identify: more than " + std::to_string(kMaxAddrs) + " listen addresses");
   }
   if (msg.protocols_size() > int(kMaxProtocols)) {
-    return make_error(Errc::too_large, "identify: more than " + std::to_string(kMaxProtocols) +
-                                           " protocols");
+    return make_error(Errc::too_large,
+                      "identify: more than " + std::to_string(kMaxProtocols) + " protocols");
   }
   Message m;
   m.protocol_version = msg.protocolversion();
@@ -46,7 +46,8 @@ Result<Message> decode(BytesView pb) {
     AIPG_TRY_ASSIGN(m.public_key, wire::PublicKey::from_protobuf(as_bytes(msg.publickey())));
   }
   for (const auto& a : msg.listenaddrs()) {
-    if (auto ma = wire::Multiaddr::from_bytes(as_bytes(a))) m.listen_addrs.push_back(std::move(*ma));
+    if (auto ma = wire::Multiaddr::from_bytes(as_bytes(a)))
+      m.listen_addrs.push_back(std::move(*ma));
   }
   if (msg.has_observedaddr()) {
     if (auto ma = wire::Multiaddr::from_bytes(as_bytes(msg.observedaddr()))) {

@@ -17,7 +17,9 @@ using HostTest = SimHostTest;
 struct Recorder : HostObserver {
   std::vector<wire::PeerId> connected, identified, disconnected;
   void on_peer_connected(const wire::PeerId& p, Connection&) override { connected.push_back(p); }
-  void on_peer_identified(const wire::PeerId& p, const PeerInfo&) override { identified.push_back(p); }
+  void on_peer_identified(const wire::PeerId& p, const PeerInfo&) override {
+    identified.push_back(p);
+  }
   void on_peer_disconnected(const wire::PeerId& p) override { disconnected.push_back(p); }
 };
 

@@ -26,10 +26,13 @@ inline Bytes seed_bytes(uint8_t n) {
 
 struct SimHost {
   SimHost(SimLoop& loop, SimNetwork& net, uint8_t n, HostConfig cfg = {})
-      : rng(n), transport(net.add_node()),
+      : rng(n),
+        transport(net.add_node()),
         rt{loop, loop, rng, loop, *transport},
-        host(rt, *wire::KeyPair::from_seed(seed_bytes(n)), cfg), echo(loop) {
-    host.set_handler(kEchoProtocol, [this](std::unique_ptr<Stream> s) { echo.serve(std::move(s)); });
+        host(rt, *wire::KeyPair::from_seed(seed_bytes(n)), cfg),
+        echo(loop) {
+    host.set_handler(kEchoProtocol,
+                     [this](std::unique_ptr<Stream> s) { echo.serve(std::move(s)); });
     auto r = host.listen({*wire::Multiaddr::parse("/ip4/0.0.0.0/tcp/0")});
     EXPECT_TRUE(r);
   }

@@ -60,8 +60,8 @@ TEST(PeerId, AcceptsSha256Ids) {
 
 TEST(PeerId, RejectsBadInput) {
   EXPECT_FALSE(PeerId::parse(""));
-  EXPECT_FALSE(PeerId::parse("0OIl"));                     // not base58
-  EXPECT_FALSE(PeerId::parse("12D3KooWEyoppNCUx8Yx66oV"));  // truncated multihash
+  EXPECT_FALSE(PeerId::parse("0OIl"));                                   // not base58
+  EXPECT_FALSE(PeerId::parse("12D3KooWEyoppNCUx8Yx66oV"));               // truncated multihash
   auto r = PeerId::parse(base58_encode(Bytes{0x11, 0x02, 0xaa, 0xbb}));  // sha1
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unsupported);

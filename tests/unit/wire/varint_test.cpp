@@ -7,10 +7,13 @@ namespace {
 
 TEST(Varint, KnownEncodings) {
   // Examples from multiformats/unsigned-varint.
-  struct Case { uint64_t v; Bytes enc; };
-  for (const auto& c : {Case{1, {0x01}}, Case{127, {0x7f}}, Case{128, {0x80, 0x01}},
-                        Case{255, {0xff, 0x01}}, Case{300, {0xac, 0x02}},
-                        Case{16384, {0x80, 0x80, 0x01}}}) {
+  struct Case {
+    uint64_t v;
+    Bytes enc;
+  };
+  for (const auto& c :
+       {Case{1, {0x01}}, Case{127, {0x7f}}, Case{128, {0x80, 0x01}}, Case{255, {0xff, 0x01}},
+        Case{300, {0xac, 0x02}}, Case{16384, {0x80, 0x80, 0x01}}}) {
     Bytes out;
     put_uvarint(out, c.v);
     EXPECT_EQ(out, c.enc) << c.v;
