@@ -118,7 +118,8 @@ Status check_multihash(BytesView mh) {
       }
       return ok();
     case kMultihashSha256:
-      if (digest != 32) return bad("p2p", "sha2-256 multihash of " + std::to_string(digest) + " bytes");
+      if (digest != 32)
+        return bad("p2p", "sha2-256 multihash of " + std::to_string(digest) + " bytes");
       return ok();
     default:
       return bad("p2p", "multihash code " + std::to_string((*code)->value) + " is not a peer id",
@@ -241,7 +242,8 @@ struct Decoded {
 
 Result<Decoded> read_component(BytesView in) {
   auto code = read_uvarint(in);
-  if (!code) return make_error(Errc::malformed, "multiaddr: bad protocol code: " + code.error().message);
+  if (!code)
+    return make_error(Errc::malformed, "multiaddr: bad protocol code: " + code.error().message);
   if (!*code) return make_error(Errc::malformed, "multiaddr: truncated protocol code");
   const Protocol* p = by_code((*code)->value);
   if (!p) {
@@ -409,13 +411,26 @@ HostKind Multiaddr::host_kind() const {
   HostKind kind = HostKind::kNone;
   for_each(bytes_, [&](const Decoded& d, size_t) {
     switch (d.proto->code) {
-      case kMaIp4: kind = HostKind::kIp4; break;
-      case kMaIp6: kind = HostKind::kIp6; break;
-      case kMaDns: kind = HostKind::kDns; break;
-      case kMaDns4: kind = HostKind::kDns4; break;
-      case kMaDns6: kind = HostKind::kDns6; break;
-      case kMaDnsaddr: kind = HostKind::kDnsaddr; break;
-      default: return true;
+      case kMaIp4:
+        kind = HostKind::kIp4;
+        break;
+      case kMaIp6:
+        kind = HostKind::kIp6;
+        break;
+      case kMaDns:
+        kind = HostKind::kDns;
+        break;
+      case kMaDns4:
+        kind = HostKind::kDns4;
+        break;
+      case kMaDns6:
+        kind = HostKind::kDns6;
+        break;
+      case kMaDnsaddr:
+        kind = HostKind::kDnsaddr;
+        break;
+      default:
+        return true;
     }
     return false;
   });

@@ -1,0 +1,1 @@
+aipg_fuzz(multiaddr_fuzz LIBS aipg_wire)
