@@ -4,10 +4,14 @@ namespace aipg::gossipsub {
 
 const char* protocol_id(PeerKind kind) {
   switch (kind) {
-    case PeerKind::kFloodsub: return kFloodsub;
-    case PeerKind::kGossipsubV10: return kMeshsubV10;
-    case PeerKind::kGossipsubV11: return kMeshsubV11;
-    case PeerKind::kGossipsubV12: return kMeshsubV12;
+    case PeerKind::kFloodsub:
+      return kFloodsub;
+    case PeerKind::kGossipsubV10:
+      return kMeshsubV10;
+    case PeerKind::kGossipsubV11:
+      return kMeshsubV11;
+    case PeerKind::kGossipsubV12:
+      return kMeshsubV12;
   }
   return kMeshsubV12;
 }
