@@ -194,3 +194,42 @@ TEST_F(HostTest, SameSeedSameTrace) {
 
 }  // namespace
 }  // namespace aipg::node
+
+namespace aipg::node {
+namespace {
+
+using namespace aipg::node::testing;
+
+TEST_F(SimHostTest, PartitionDisconnectsAndHealedNetworkReconnects) {
+  SimHost a(loop, net, 1), b(loop, net, 2);
+  Recorder ra, rb;
+  a.host.add_observer(&ra);
+  b.host.add_observer(&rb);
+  ASSERT_TRUE(connect(b, a.addr()));
+  net.partition({a.transport->ip()});
+  ASSERT_TRUE(
+      run_until([&] { return ra.disconnected.size() == 1 && rb.disconnected.size() == 1; }));
+  EXPECT_FALSE(connect(b, a.addr()));  // the dial times out inside the partition
+  net.heal();
+  ASSERT_TRUE(connect(b, a.addr()));
+  std::optional<Result<Duration>> rtt;
+  b.host.ping().ping(a.host.peer_id(), [&](Result<Duration> r) { rtt = std::move(r); });
+  ASSERT_TRUE(run_until([&] { return rtt.has_value(); }));
+  EXPECT_TRUE(*rtt);
+}
+
+TEST_F(SimHostTest, CrashedPeerIsSeenAsDisconnected) {
+  SimHost b(loop, net, 2);
+  Recorder rb;
+  b.host.add_observer(&rb);
+  auto a = std::make_unique<SimHost>(loop, net, 1);
+  ASSERT_TRUE(connect(b, a->addr()));
+  a->transport->crash();
+  ASSERT_TRUE(run_until([&] { return rb.disconnected.size() == 1; }));
+  a.reset();  // the crashed node's objects go away without a word on the wire
+  loop.run_for(1s);
+  EXPECT_EQ(b.host.connection_count(), 0u);
+}
+
+}  // namespace
+}  // namespace aipg::node
