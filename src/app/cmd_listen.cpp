@@ -9,6 +9,7 @@
 #include "app/version.hpp"
 #include "base/log.hpp"
 #include "io/asio/asio_runtime.hpp"
+#include "node/discovery.hpp"
 #include "node/echo_server.hpp"
 #include "node/host.hpp"
 #include "node/perf_service.hpp"
@@ -62,6 +63,20 @@ int run_listen(const ListenOptions& o) {
                      [&echo](std::unique_ptr<node::Stream> s) { echo.serve(std::move(s)); });
     perf.emplace(host);
   }
+  node::DiscoveryConfig dcfg;
+  for (const auto& text : o.host.bootstrap) {
+    auto ma = wire::Multiaddr::parse(text);
+    if (!ma) {
+      log::error("--bootstrap {}: {}", text, ma.error().message);
+      return 2;
+    }
+    dcfg.bootstrap.push_back(std::move(*ma));
+  }
+  if (auto s = dcfg.validate(); !s) {
+    log::error("--bootstrap: {}", s.error().message);
+    return 2;
+  }
+  node::Discovery discovery(host, dcfg);
   PeerPrinter printer;
   host.add_observer(&printer);
   auto bound = host.listen(addrs);
@@ -74,6 +89,7 @@ int run_listen(const ListenOptions& o) {
   log::info("ready: peer id {}, listening on {}", host.peer_id().to_base58(),
             boost::json::serialize(to_json(full)));
   emit({{"event", "listening"}, {"peer_id", host.peer_id().to_base58()}, {"addrs", to_json(full)}});
+  discovery.start();
 
   boost::asio::signal_set signals(ar.context(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {

@@ -7,8 +7,9 @@
 namespace aipg::app {
 
 struct HostOptions {
-  std::string key_file;             // --key (created if missing)
-  std::vector<std::string> listen;  // --listen
+  std::string key_file;                // --key (created if missing)
+  std::vector<std::string> listen;     // --listen
+  std::vector<std::string> bootstrap;  // --bootstrap MULTIADDR/p2p/ID
   size_t max_connections = 512;
 };
 

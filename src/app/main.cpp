@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   listen->add_option("--key", listen_o.host.key_file, "identity key file (created if missing)");
   listen->add_option("--listen", listen_o.host.listen, "multiaddr to listen on (repeatable)")
       ->required();
+  listen->add_option("--bootstrap", listen_o.host.bootstrap,
+                     "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
   listen->add_option("--max-connections", listen_o.host.max_connections)->capture_default_str();
   listen->add_flag("--echo", listen_o.echo, "also serve /aipg/echo/1.0.0 and /perf/1.0.0");
 
