@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "app/key_file.hpp"
+#include "app/version.hpp"
+#include "base/log.hpp"
 #include "io/asio/asio_runtime.hpp"
 #include "node/host.hpp"
 
@@ -45,5 +48,30 @@ class ClientRun : public node::HostObserver {
 };
 
 Duration seconds(double s);
+
+// Runs a one-shot client command: parses o.target, loads o.key_file (a fresh key if empty),
+// builds a host on the Asio runtime, runs Run(ar, host, o) to its end; the exit code.
+template <class Run, class Options>
+int run_client(const Options& o) {
+  auto target = wire::Multiaddr::parse(o.target);
+  if (!target) {
+    log::error("multiaddr {}: {}", o.target, target.error().message);
+    return 2;
+  }
+  auto key = load_or_create_key(o.key_file);
+  if (!key) {
+    log::error("{}", key.error().message);
+    return 1;
+  }
+  io::AsioRuntime ar;
+  runtime::Runtime rt = ar.runtime();
+  node::HostConfig cfg;
+  cfg.agent_version = kAgentVersion;
+  node::Host host(rt, std::move(*key), cfg);
+  Run run(ar, host, o);
+  run.start(*target);
+  ar.run();
+  return run.exit_code();
+}
 
 }  // namespace aipg::app

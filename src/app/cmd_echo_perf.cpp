@@ -5,8 +5,6 @@
 #include "app/client_run.hpp"
 #include "app/commands.hpp"
 #include "app/json_lines.hpp"
-#include "app/key_file.hpp"
-#include "app/version.hpp"
 #include "base/log.hpp"
 #include "node/echo_server.hpp"
 #include "node/perf_service.hpp"
@@ -131,29 +129,6 @@ class PerfRun : public ClientRun {
   const PerfOptions& o_;
   node::PerfService perf_;
 };
-
-template <class Run, class Options>
-int run_client(const Options& o) {
-  auto target = wire::Multiaddr::parse(o.target);
-  if (!target) {
-    log::error("multiaddr {}: {}", o.target, target.error().message);
-    return 2;
-  }
-  auto key = load_or_create_key(o.key_file);
-  if (!key) {
-    log::error("{}", key.error().message);
-    return 1;
-  }
-  io::AsioRuntime ar;
-  runtime::Runtime rt = ar.runtime();
-  node::HostConfig cfg;
-  cfg.agent_version = kAgentVersion;
-  node::Host host(rt, std::move(*key), cfg);
-  Run run(ar, host, o);
-  run.start(*target);
-  ar.run();
-  return run.exit_code();
-}
 
 }  // namespace
 

@@ -3,8 +3,6 @@
 #include "app/client_run.hpp"
 #include "app/commands.hpp"
 #include "app/json_lines.hpp"
-#include "app/key_file.hpp"
-#include "app/version.hpp"
 #include "base/log.hpp"
 #include "node/ping_service.hpp"
 
@@ -39,26 +37,6 @@ class PingRun : public ClientRun {
 
 }  // namespace
 
-int run_ping(const PingOptions& o) {
-  auto target = wire::Multiaddr::parse(o.target);
-  if (!target) {
-    log::error("multiaddr {}: {}", o.target, target.error().message);
-    return 2;
-  }
-  auto key = load_or_create_key(o.key_file);
-  if (!key) {
-    log::error("{}", key.error().message);
-    return 1;
-  }
-  io::AsioRuntime ar;
-  runtime::Runtime rt = ar.runtime();
-  node::HostConfig cfg;
-  cfg.agent_version = kAgentVersion;
-  node::Host host(rt, std::move(*key), cfg);
-  PingRun run(ar, host, o);
-  run.start(*target);
-  ar.run();
-  return run.exit_code();
-}
+int run_ping(const PingOptions& o) { return run_client<PingRun>(o); }
 
 }  // namespace aipg::app
