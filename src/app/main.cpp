@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
   cli.add_option("--log-format", log_format, "text or json")->capture_default_str();
+  // Every flag has a key of the same name in the TOML file; a subcommand's flags sit in a table
+  // named after it ([listen], [pubsub], …). The command line wins over the file.
+  cli.set_config("--config", "", "TOML configuration file");
+  cli.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 
   std::string keygen_out;
   auto* keygen =
