@@ -1,12 +1,10 @@
 // aipg listen: a host that serves identify and ping (and optionally echo) until stopped,
 // reporting each peer on stdout as a JSON line.
 #include <boost/asio/signal_set.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "app/commands.hpp"
+#include "app/host_boot.hpp"
 #include "app/json_lines.hpp"
-#include "app/key_file.hpp"
-#include "app/version.hpp"
 #include "base/log.hpp"
 #include "io/asio/asio_runtime.hpp"
 #include "node/discovery.hpp"
@@ -32,30 +30,14 @@ class PeerPrinter : public node::HostObserver {
 }  // namespace
 
 int run_listen(const ListenOptions& o) {
-  auto key = load_or_create_key(o.host.key_file);
-  if (!key) {
-    log::error("{}", key.error().message);
-    return 1;
-  }
-  std::vector<wire::Multiaddr> addrs;
-  for (const auto& text : o.host.listen) {
-    auto ma = wire::Multiaddr::parse(text);
-    if (!ma) {
-      log::error("--listen {}: {}", text, ma.error().message);
-      return 2;
-    }
-    addrs.push_back(std::move(*ma));
+  auto plan = plan_host(o.host);
+  if (!plan) {
+    log::error("{}", plan.error().message);
+    return plan.error().code == Errc::invalid_argument ? 2 : 1;
   }
   io::AsioRuntime ar;
   runtime::Runtime rt = ar.runtime();
-  node::HostConfig cfg;
-  cfg.agent_version = kAgentVersion;
-  cfg.max_connections = o.host.max_connections;
-  if (auto s = cfg.validate(); !s) {
-    log::error("{}", s.error().message);
-    return 2;
-  }
-  node::Host host(rt, std::move(*key), cfg);
+  node::Host host(rt, std::move(plan->key), plan->host);
   node::EchoServer echo(rt.executor);
   std::optional<node::PerfService> perf;
   if (o.echo) {
@@ -63,32 +45,13 @@ int run_listen(const ListenOptions& o) {
                      [&echo](std::unique_ptr<node::Stream> s) { echo.serve(std::move(s)); });
     perf.emplace(host);
   }
-  node::DiscoveryConfig dcfg;
-  for (const auto& text : o.host.bootstrap) {
-    auto ma = wire::Multiaddr::parse(text);
-    if (!ma) {
-      log::error("--bootstrap {}: {}", text, ma.error().message);
-      return 2;
-    }
-    dcfg.bootstrap.push_back(std::move(*ma));
-  }
-  if (auto s = dcfg.validate(); !s) {
-    log::error("--bootstrap: {}", s.error().message);
-    return 2;
-  }
-  node::Discovery discovery(host, dcfg);
+  node::Discovery discovery(host, plan->discovery);
   PeerPrinter printer;
   host.add_observer(&printer);
-  auto bound = host.listen(addrs);
-  if (!bound) {
-    log::error("listen: {}", bound.error().message);
+  if (auto bound = listen_and_announce(host, plan->listen); !bound) {
+    log::error("{}", bound.error().message);
     return 1;
   }
-  std::vector<wire::Multiaddr> full;
-  for (const auto& a : *bound) full.push_back(a.with_p2p(host.peer_id().multihash()));
-  log::info("ready: peer id {}, listening on {}", host.peer_id().to_base58(),
-            boost::json::serialize(to_json(full)));
-  emit({{"event", "listening"}, {"peer_id", host.peer_id().to_base58()}, {"addrs", to_json(full)}});
   discovery.start();
 
   boost::asio::signal_set signals(ar.context(), SIGINT, SIGTERM);

@@ -1,8 +1,11 @@
 // The `aipg` subcommands. Each returns the process exit code.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "base/time.hpp"
 
 namespace aipg::app {
 
@@ -16,6 +19,23 @@ struct HostOptions {
 struct ListenOptions {
   HostOptions host;
   bool echo = false;  // serve /aipg/echo/1.0.0 and /perf/1.0.0
+};
+
+struct PubsubOptions {
+  HostOptions host;
+  std::vector<std::string> sub;  // --sub TOPIC (repeatable)
+  std::string pub;               // --pub TOPIC: stdin lines are published there
+  std::optional<size_t> d, d_lo, d_hi;
+  std::string message_id = "default";  // default (from ‖ seqno) or content (SHA-256 of data)
+  bool score = true;                   // peer scoring with the default parameters
+  bool print_scores = false;           // a `scores` line every second
+  Duration linger = 1s;                // after stdin EOF or a signal, before closing
+  // Benchmark mode (app/pubsub_bench.hpp): publish N generated messages to --pub, or wait for
+  // N messages and print one summary line instead of a line per message.
+  uint64_t bench_publish = 0;
+  uint64_t bench_receive = 0;
+  size_t bench_size = 1024;
+  double bench_rate = 0;
 };
 
 struct PingOptions {
@@ -47,6 +67,7 @@ struct DemoOptions {
 int run_keygen(const std::string& out);
 int run_id(const std::string& key_file);
 int run_listen(const ListenOptions& o);
+int run_pubsub(const PubsubOptions& o);
 int run_ping(const PingOptions& o);
 int run_echo(const EchoOptions& o);
 int run_perf(const PerfOptions& o);

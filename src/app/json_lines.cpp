@@ -24,6 +24,59 @@ boost::json::array to_json(const std::vector<std::string>& strings) {
   return a;
 }
 
+namespace {
+
+bool is_printable_utf8(BytesView b) {
+  size_t i = 0;
+  while (i < b.size()) {
+    const uint8_t c = b[i];
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || i + len > b.size()) return false;
+    uint32_t cp = c & (0xff >> (len + 1));
+    for (size_t k = 1; k < len; ++k) {
+      if ((b[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b[i + k] & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string base64(BytesView b) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((b.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < b.size(); i += 3) {
+    uint32_t v = uint32_t(b[i]) << 16;
+    if (i + 1 < b.size()) v |= uint32_t(b[i + 1]) << 8;
+    if (i + 2 < b.size()) v |= b[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(i + 1 < b.size() ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back(i + 2 < b.size() ? kAlphabet[v & 63] : '=');
+  }
+  return out;
+}
+
+}  // namespace
+
+void put_data(boost::json::object& o, BytesView data) {
+  if (is_printable_utf8(data)) {
+    o["data"] = as_chars(data);
+  } else {
+    o["data_base64"] = base64(data);
+  }
+}
+
 boost::json::object peer_json(const char* event, const wire::PeerId& peer,
                               const node::PeerInfo& info) {
   boost::json::object o;

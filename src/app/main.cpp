@@ -45,6 +45,36 @@ int main(int argc, char** argv) {
   listen->add_option("--max-connections", listen_o.host.max_connections)->capture_default_str();
   listen->add_flag("--echo", listen_o.echo, "also serve /aipg/echo/1.0.0 and /perf/1.0.0");
 
+  PubsubOptions pubsub_o;
+  auto* pubsub = cli.add_subcommand(
+      "pubsub", "join the gossipsub mesh: print messages as JSON lines, publish stdin lines");
+  pubsub->add_option("--key", pubsub_o.host.key_file, "identity key file (created if missing)");
+  pubsub->add_option("--listen", pubsub_o.host.listen, "multiaddr to listen on (repeatable)")
+      ->required();
+  pubsub->add_option("--bootstrap", pubsub_o.host.bootstrap,
+                     "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
+  pubsub->add_option("--max-connections", pubsub_o.host.max_connections)->capture_default_str();
+  pubsub->add_option("--sub", pubsub_o.sub, "topic to subscribe to (repeatable)");
+  pubsub->add_option("--pub", pubsub_o.pub, "topic each stdin line is published to");
+  pubsub->add_option("--d", pubsub_o.d, "mesh degree D (default 6; 0 = gossip only)");
+  pubsub->add_option("--d-lo", pubsub_o.d_lo, "mesh low watermark (default 4)");
+  pubsub->add_option("--d-hi", pubsub_o.d_hi, "mesh high watermark (default 12)");
+  pubsub->add_option("--message-id", pubsub_o.message_id, "default (from+seqno) or content")
+      ->capture_default_str();
+  pubsub->add_flag("--score,!--no-score", pubsub_o.score, "peer scoring (default on)");
+  pubsub->add_flag("--print-scores", pubsub_o.print_scores,
+                   "print peer scores and mesh members every second");
+  pubsub->add_option("--bench-publish", pubsub_o.bench_publish,
+                     "publish N generated messages to --pub, then stop");
+  pubsub->add_option("--bench-receive", pubsub_o.bench_receive,
+                     "wait for N messages, print throughput and latency, then stop");
+  pubsub->add_option("--bench-size", pubsub_o.bench_size, "bytes per generated message")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1 << 20));
+  pubsub->add_option("--bench-rate", pubsub_o.bench_rate, "messages/s; 0 = as fast as possible")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
   PingOptions ping_o;
   auto* ping = cli.add_subcommand("ping", "dial a peer, print its identify data and round trips");
   ping->add_option("multiaddr", ping_o.target, "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…")
@@ -88,6 +118,7 @@ int main(int argc, char** argv) {
   if (keygen->parsed()) return run_keygen(keygen_out);
   if (id->parsed()) return run_id(id_key);
   if (listen->parsed()) return run_listen(listen_o);
+  if (pubsub->parsed()) return run_pubsub(pubsub_o);
   if (ping->parsed()) return run_ping(ping_o);
   if (echo->parsed()) return run_echo(echo_o);
   if (perf->parsed()) return run_perf(perf_o);
