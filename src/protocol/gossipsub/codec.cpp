@@ -1,5 +1,6 @@
 #include "protocol/gossipsub/codec.hpp"
 
+#include <cassert>
 #include <climits>
 #include <string>
 
@@ -262,7 +263,9 @@ Bytes signing_bytes(const Message& m) {
   return out;
 }
 
-FrameReader::FrameReader(const CodecLimits& limits) : max_frame_(limits.max_rpc_size) {}
+FrameReader::FrameReader(const CodecLimits& limits) : max_frame_(limits.max_rpc_size) {
+  assert(limits.validate().has_value());
+}
 
 void FrameReader::feed(BytesView bytes) {
   if (error_) return;

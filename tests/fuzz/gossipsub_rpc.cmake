@@ -1,0 +1,1 @@
+aipg_fuzz(gossipsub_rpc_fuzz LIBS aipg_gossipsub)
