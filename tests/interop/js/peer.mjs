@@ -2,13 +2,12 @@
 // A real js-libp2p peer for aipg's interop tests. See README.md for the
 // subcommands and the JSON lines each prints on stdout.
 import './lib/runtime.mjs' // must precede every libp2p import
-import { fstatSync } from 'node:fs'
-import { isatty } from 'node:tty'
 import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
-import { emit, exitAfterFlush, fail, intOption, log, withTimeout } from './lib/cli.mjs'
+import { emit, exitAfterFlush, fail, intOption, log, untilShutdownRequested, withTimeout } from './lib/cli.mjs'
 import { describeKey, privateKeyFromSeedHex } from './lib/keys.mjs'
-import { createPeer, describeIdentify, identifyOf } from './lib/node.mjs'
+import { cmdGossip, cmdInject } from './lib/gossip.mjs'
+import { createPeer, describeIdentify, identifyOf, stopQuietly } from './lib/node.mjs'
 import { ECHO, PERF, echoMany, echoThroughput, perfExchange } from './lib/protocols.mjs'
 
 const USAGE = `usage:
@@ -17,6 +16,9 @@ const USAGE = `usage:
   peer.mjs dial MULTIADDR [--streams 100] [--bytes 1048576] [--expect-peer ID] [--expect-protocols p1,p2]
   peer.mjs perf MULTIADDR --bytes N [--mode auto|perf|echo]
   peer.mjs perf-local --bytes N [--mode auto|perf|echo]
+  peer.mjs gossip [--seed HEX32] [--port 0] [--dial MULTIADDR]... [--sub TOPIC]... [--pub TOPIC]
+                  [--d N --d-lo N --d-hi N] [--print-scores]   (stdin lines are published to --pub)
+  peer.mjs inject MULTIADDR --topic T [--seed HEX32] [--count 1] [--mode good|bad-signature]
 common: [--timeout SECONDS] (default 30, applies to every individual wait)`
 
 const OPTIONS = {
@@ -26,7 +28,16 @@ const OPTIONS = {
   bytes: { type: 'string', default: '1048576' },
   'expect-peer': { type: 'string' },
   'expect-protocols': { type: 'string' },
-  mode: { type: 'string', default: 'auto' },
+  mode: { type: 'string' }, // perf: auto (default) | perf | echo; inject: good (default) | bad-signature
+  dial: { type: 'string', multiple: true },
+  sub: { type: 'string', multiple: true },
+  pub: { type: 'string' },
+  d: { type: 'string' },
+  'd-lo': { type: 'string' },
+  'd-hi': { type: 'string' },
+  'print-scores': { type: 'boolean', default: false },
+  topic: { type: 'string' },
+  count: { type: 'string' },
   timeout: { type: 'string', default: '30' },
   help: { type: 'boolean', short: 'h' }
 }
@@ -50,32 +61,6 @@ async function cmdListen (opts) {
   await untilShutdownRequested()
   await withTimeout(node.stop(), opts.timeoutMs, 'node stop')
   emit('stopped')
-}
-
-/**
- * Resolve on SIGTERM/SIGINT, or when stdin reaches EOF if stdin is a pipe,
- * socket or terminal. /dev/null (a background job's stdin) is deliberately not
- * watched: it is at EOF from the start and would stop the node at once.
- */
-function untilShutdownRequested () {
-  return new Promise(resolve => {
-    const done = why => { log(`shutting down: ${why}`); resolve() }
-    process.once('SIGTERM', () => done('SIGTERM'))
-    process.once('SIGINT', () => done('SIGINT'))
-    if (stdinCanSignalEof()) {
-      process.stdin.on('data', () => {}) // discard input; only EOF matters
-      process.stdin.once('end', () => done('stdin closed'))
-    }
-  })
-}
-
-function stdinCanSignalEof () {
-  try {
-    const st = fstatSync(0)
-    return st.isFIFO() || st.isSocket() || isatty(0)
-  } catch {
-    return false
-  }
 }
 
 // ---------------------------------------------------------------- dial
@@ -158,8 +143,9 @@ async function measure (connection, protocols, bytes, mode, timeoutMs) {
 }
 
 function perfMode (opts) {
-  if (!['auto', 'perf', 'echo'].includes(opts.mode)) throw new Error(`--mode must be auto, perf or echo, got ${opts.mode}`)
-  return opts.mode
+  const mode = opts.mode ?? 'auto'
+  if (!['auto', 'perf', 'echo'].includes(mode)) throw new Error(`--mode must be auto, perf or echo, got ${mode}`)
+  return mode
 }
 
 async function cmdPerf (opts, addr) {
@@ -191,21 +177,14 @@ async function cmdPerfLocal (opts) {
 
 // ---------------------------------------------------------------- main
 
-/** Stopping must not mask the real outcome or hang the process. */
-async function stopQuietly (node, timeoutMs) {
-  try {
-    await withTimeout(node.stop(), timeoutMs, 'node stop')
-  } catch (err) {
-    log(`stop failed: ${err.message}`)
-  }
-}
-
 const COMMANDS = {
   peerid: { run: cmdPeerid, positionals: 0 },
   listen: { run: cmdListen, positionals: 0 },
   dial: { run: cmdDial, positionals: 1 },
   perf: { run: cmdPerf, positionals: 1 },
-  'perf-local': { run: cmdPerfLocal, positionals: 0 }
+  'perf-local': { run: cmdPerfLocal, positionals: 0 },
+  gossip: { run: cmdGossip, positionals: 0 },
+  inject: { run: cmdInject, positionals: 1 }
 }
 
 async function main () {

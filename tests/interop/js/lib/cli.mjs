@@ -1,5 +1,8 @@
 // Output discipline shared by every subcommand: stdout carries only JSON lines
 // (machine-parsed by the C++ tests), stderr carries human diagnostics.
+import { fstatSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { isatty } from 'node:tty'
 
 /** Print one JSON object as a line on stdout. */
 export function emit (event, fields = {}) {
@@ -52,4 +55,43 @@ export function hexToBytes (hex) {
 
 export function bytesToHex (bytes) {
   return Buffer.from(bytes).toString('hex')
+}
+
+/**
+ * Resolve on SIGTERM/SIGINT, or when stdin reaches EOF if stdin is a pipe,
+ * socket or terminal. /dev/null (a background job's stdin) is deliberately not
+ * watched: it is at EOF from the start and would stop the node at once.
+ *
+ * Without `onLine` stdin is discarded and only its EOF matters. With it, each
+ * stdin line (without its newline) is passed to `onLine`, and at EOF `onEof`
+ * is awaited before resolving (the caller's chance to finish its work).
+ */
+export function untilShutdownRequested ({ onLine = null, onEof = null } = {}) {
+  return new Promise(resolve => {
+    const done = why => { log(`shutting down: ${why}`); resolve() }
+    process.once('SIGTERM', () => done('SIGTERM'))
+    process.once('SIGINT', () => done('SIGINT'))
+    if (!stdinCanSignalEof()) return
+    if (onLine == null) {
+      process.stdin.on('data', () => {}) // discard input; only EOF matters
+      process.stdin.once('end', () => done('stdin closed'))
+      return
+    }
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+    lines.on('line', onLine)
+    lines.once('close', () => {
+      Promise.resolve(onEof?.())
+        .catch(err => log(`at stdin EOF: ${err.message}`))
+        .then(() => done('stdin closed'))
+    })
+  })
+}
+
+export function stdinCanSignalEof () {
+  try {
+    const st = fstatSync(0)
+    return st.isFIFO() || st.isSocket() || isatty(0)
+  } catch {
+    return false
+  }
 }

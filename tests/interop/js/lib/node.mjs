@@ -1,6 +1,7 @@
 // Building a js-libp2p node with exactly the stack the C++ host speaks:
-// TCP + Noise + yamux, plus identify and ping. No discovery, no relay, no
-// autodial, so every connection in a test is one the test made.
+// TCP + Noise + yamux, plus identify and ping (and gossipsub on request). No
+// discovery, no relay, no autodial, so every connection in a test is one the
+// test made.
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@libp2p/noise'
@@ -8,17 +9,23 @@ import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { registerProtocols } from './protocols.mjs'
-import { withTimeout } from './cli.mjs'
+import { log, withTimeout } from './cli.mjs'
 
-/** Create and start a node; `port` null means "dial only, do not listen". */
-export async function createPeer ({ privateKey, port = null }) {
+/**
+ * Create and start a node; `port` null means "dial only, do not listen".
+ * `gossipsub`, when given, is a service factory (`gossipsub(options)` from
+ * @libp2p/gossipsub) installed as `node.services.pubsub`.
+ */
+export async function createPeer ({ privateKey, port = null, gossipsub = null }) {
+  const services = { identify: identify(), ping: ping() }
+  if (gossipsub != null) services.pubsub = gossipsub
   const node = await createLibp2p({
     privateKey,
     addresses: { listen: port == null ? [] : [`/ip4/127.0.0.1/tcp/${port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify(), ping: ping() }
+    services
   })
   await registerProtocols(node)
   await node.start()
@@ -49,4 +56,13 @@ export function identifyOf (node, peerId, ms) {
   })
   return withTimeout(seen, ms, `identify of ${peerId}`)
     .finally(() => node.removeEventListener('peer:identify', listener))
+}
+
+/** Stopping must not mask the real outcome or hang the process. */
+export async function stopQuietly (node, timeoutMs) {
+  try {
+    await withTimeout(node.stop(), timeoutMs, 'node stop')
+  } catch (err) {
+    log(`stop failed: ${err.message}`)
+  }
 }
