@@ -136,6 +136,17 @@ class StdinPublisher {
   std::function<void()> on_eof_;
 };
 
+// `connected` / `disconnected` lines, so scripts can wait for the mesh to be possible.
+class ConnectionPrinter : public node::HostObserver {
+ public:
+  void on_peer_connected(const wire::PeerId& p, node::Connection&) override {
+    emit({{"event", "connected"}, {"peer_id", p.to_base58()}});
+  }
+  void on_peer_disconnected(const wire::PeerId& p) override {
+    emit({{"event", "disconnected"}, {"peer_id", p.to_base58()}});
+  }
+};
+
 }  // namespace
 
 int run_pubsub(const PubsubOptions& o) {
@@ -153,6 +164,8 @@ int run_pubsub(const PubsubOptions& o) {
   runtime::Runtime rt = ar.runtime();
   node::Host host(rt, std::move(plan->key), plan->host);
   node::GossipsubService ps(host, std::move(*cfg));
+  ConnectionPrinter printer;
+  host.add_observer(&printer);
   node::Discovery discovery(host, plan->discovery);
   // Mesh members are what the grid runs on: never trimmed for connection count.
   discovery.set_protect([&ps](const wire::PeerId& p) { return ps.in_mesh(p); });
@@ -220,6 +233,7 @@ int run_pubsub(const PubsubOptions& o) {
     if (!ec) stop("signal");
   });
   ar.run();
+  host.remove_observer(&printer);
   emit({{"event", "stopped"}});
   return 0;
 }
