@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "protocol/gossipsub/rpc_shaping.hpp"
 #include "wire/keys.hpp"
 
 namespace aipg::sim {
@@ -88,6 +89,8 @@ void RouterNet::link_down(size_t a, size_t b) {
   nodes_[b]->links.erase(a);
   last_arrival_.erase({a, b});
   last_arrival_.erase({b, a});
+  link_free_.erase({a, b});
+  link_free_.erase({b, a});
 }
 
 void RouterNet::disconnect(size_t a, size_t b) {
@@ -190,7 +193,17 @@ void RouterNet::pump(size_t node) {
 
 void RouterNet::send(size_t from, size_t to, Rpc rpc) {
   if (!alive(from) || !nodes_[from]->links.count(to)) return;
-  Instant arrival = loop_.now() + link_latency(from, to);
+  Instant departure = loop_.now();
+  if (options_.bandwidth > 0) {
+    size_t bytes = gossipsub::rpc_head_size(rpc);
+    for (const auto& m : rpc.publish) bytes += gossipsub::approx_size(*m);
+    Instant& free = link_free_[{from, to}];
+    departure = std::max(free, departure) +
+                std::chrono::duration_cast<Duration>(
+                    std::chrono::duration<double>(static_cast<double>(bytes) / options_.bandwidth));
+    free = departure;
+  }
+  Instant arrival = departure + link_latency(from, to);
   Instant& last = last_arrival_[{from, to}];
   if (arrival < last) arrival = last;
   last = arrival;

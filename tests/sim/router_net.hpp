@@ -2,10 +2,10 @@
 // the SimLoop's virtual clock, exchanging `Rpc` values directly (no encoding, no streams).
 //
 // Links: each connection gets a one-way latency drawn once from [latency - jitter, latency +
-// jitter]; RPCs on one direction of a link stay in order (TCP). Faults: a node crashes (its
-// peers notice after the link latency, as a closed connection), a node joins and dials k random
-// live nodes, a partition cuts every link across it (both sides see the peers go), heal
-// reconnects the cut links. Heartbeats run per node at a random phase.
+// jitter] and optionally a bandwidth; RPCs on one direction of a link stay in order (TCP). Faults:
+// a node crashes (its peers notice after the link latency, as a closed connection), a node joins
+// and dials k random live nodes, a partition cuts every link across it (both sides see the peers
+// go), heal reconnects the cut links. Heartbeats run per node at a random phase.
 //
 // Everything random comes from one SeededRng: the same seed and calls give the same trace
 // (`trace_hash()` folds every delivery, so a test can assert replay).
@@ -40,6 +40,10 @@ struct RouterNetOptions {
   uint64_t seed = 1;
   Duration latency = 20ms;
   Duration jitter = 10ms;
+  // Per direction of a link, bytes per second (0 = unlimited). An RPC occupies the link for
+  // size / bandwidth after the previous one, then travels for the latency: large messages
+  // queue, and a small frame sent ahead of them (IDONTWANT) arrives first.
+  double bandwidth = 0;
   GossipsubConfig config{};  // for nodes added without their own
 };
 
@@ -124,6 +128,7 @@ class RouterNet {
   // Per directed link: latency (drawn once) and the last arrival time (keeps FIFO order).
   std::map<std::pair<size_t, size_t>, Duration> latency_;
   std::map<std::pair<size_t, size_t>, Instant> last_arrival_;
+  std::map<std::pair<size_t, size_t>, Instant> link_free_;  // when the sender's link is idle
   std::set<std::pair<size_t, size_t>> cut_;  // links removed by partition(), for heal()
   std::unordered_map<MessageId, Publication> publications_;
   std::vector<MessageId> published_order_;

@@ -96,6 +96,11 @@ void Router::handle_rpc(const PeerId& from, Rpc rpc, Instant now) {
     return;
   }
   handle_subscriptions(from, it->second, rpc.subscriptions, now);
+  // IDONTWANT first: it may name messages that this very RPC's publish entries make us relay.
+  if (rpc.control && !rpc.control->idontwant.empty() && it->second.kind != PeerKind::kFloodsub) {
+    handle_idontwant(from, rpc.control->idontwant, now);
+    rpc.control->idontwant.clear();
+  }
   for (MessagePtr& m : rpc.publish) {
     if (m) handle_message(from, std::move(m), now);
   }
@@ -379,6 +384,15 @@ std::vector<Outgoing> Router::take_outgoing() {
     if (p == peers_.end()) continue;
     strip_for(o.rpc, p->second.kind);
     if (o.rpc.empty()) continue;
+    // v1.2: IDONTWANT only helps if it overtakes the large message it is about, so it leaves
+    // in a frame of its own ahead of the messages queued with it.
+    if (o.rpc.control && !o.rpc.control->idontwant.empty() && !o.rpc.publish.empty()) {
+      Rpc lead;
+      lead.ctrl().idontwant = std::move(o.rpc.control->idontwant);
+      o.rpc.control->idontwant.clear();
+      if (o.rpc.control->empty()) o.rpc.control.reset();
+      result.push_back(Outgoing{o.peer, std::move(lead)});
+    }
     split_rpc(std::move(o), config_.max_transmit_size, result);
   }
   outgoing_.clear();

@@ -163,6 +163,7 @@ class Router {
   void handle_graft(const PeerId& from, PeerState& ps, std::vector<ControlGraft>& grafts,
                     Instant now);
   void handle_prune(const PeerId& from, std::vector<ControlPrune>& prunes, Instant now);
+  void handle_idontwant(const PeerId& from, std::vector<ControlIDontWant>& entries, Instant now);
   ControlPrune make_prune(const TopicId& topic, const PeerId& to, bool px, Duration backoff,
                           Instant now);
 

@@ -14,14 +14,17 @@ void Router::handle_control(const PeerId& from, ControlMessage& ctrl, Instant no
   if (!ctrl.iwant.empty()) handle_iwant(from, ctrl.iwant, now);
   if (!ctrl.graft.empty()) handle_graft(from, ps, ctrl.graft, now);
   if (!ctrl.prune.empty()) handle_prune(from, ctrl.prune, now);
-  if (!ctrl.idontwant.empty()) {
-    // All IDONTWANT entries of one control message count as one against the peer's budget.
-    std::vector<MessageId> ids;
-    for (ControlIDontWant& d : ctrl.idontwant) {
-      for (MessageId& id : d.ids) ids.push_back(std::move(id));
-    }
-    if (idontwant_.add(from, ids, now) == 0 && !ids.empty()) count_rejection("idontwant_flood");
+  if (!ctrl.idontwant.empty()) handle_idontwant(from, ctrl.idontwant, now);
+}
+
+void Router::handle_idontwant(const PeerId& from, std::vector<ControlIDontWant>& entries,
+                              Instant now) {
+  // All IDONTWANT entries of one control message count as one against the peer's budget.
+  std::vector<MessageId> ids;
+  for (ControlIDontWant& d : entries) {
+    for (MessageId& id : d.ids) ids.push_back(std::move(id));
   }
+  if (idontwant_.add(from, ids, now) == 0 && !ids.empty()) count_rejection("idontwant_flood");
 }
 
 void Router::handle_ihave(const PeerId& from, PeerState& ps, std::vector<ControlIHave>& ihaves,
