@@ -178,7 +178,7 @@ int run_pubsub(const PubsubOptions& o) {
     ps.set_on_message([&](const gossipsub::Delivery& d) {
       if (bench_rx->on_message(d, rt.clock.wall_now()) && stop_fn) stop_fn("bench done");
     });
-  } else {
+  } else if (!o.quiet) {
     ps.set_on_message(print_message);
   }
   if (auto bound = listen_and_announce(host, plan->listen); !bound) {

@@ -29,6 +29,7 @@ struct PubsubOptions {
   std::string message_id = "default";  // default (from ‖ seqno) or content (SHA-256 of data)
   bool score = true;                   // peer scoring with the default parameters
   bool print_scores = false;           // a `scores` line every second
+  bool quiet = false;                  // no line per received message (relays in benchmarks)
   Duration linger = 1s;                // after stdin EOF or a signal, before closing
   // Benchmark mode (app/pubsub_bench.hpp): publish N generated messages to --pub, or wait for
   // N messages and print one summary line instead of a line per message.

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   pubsub->add_flag("--score,!--no-score", pubsub_o.score, "peer scoring (default on)");
   pubsub->add_flag("--print-scores", pubsub_o.print_scores,
                    "print peer scores and mesh members every second");
+  pubsub->add_flag("--quiet", pubsub_o.quiet, "do not print a line per received message");
   pubsub->add_option("--bench-publish", pubsub_o.bench_publish,
                      "publish N generated messages to --pub, then stop");
   pubsub->add_option("--bench-receive", pubsub_o.bench_receive,
