@@ -52,6 +52,12 @@ TEST(GossipChurn, FiveHundredNodesWithCrashesAndJoinsDeliverEverything) {
     checked += net.deliveries(id).size();
   }
   EXPECT_GT(checked, 60u * 400u);
+  // Meshes stay within the watermarks (plus the outbound quota's allowance) through the churn.
+  for (size_t n : net.live_nodes()) {
+    const size_t mesh = net.router(n).mesh_peers(topic).size();
+    EXPECT_GE(mesh, 1u) << "node " << n;
+    EXPECT_LE(mesh, 12u + 2u) << "node " << n;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 
 #include "base/result.hpp"
@@ -77,6 +78,9 @@ struct GossipsubConfig {
   // Peer scoring (v1.1); nullopt disables it (every peer scores 0, thresholds never bite).
   std::optional<PeerScoreParams> score;
   PeerScoreThresholds thresholds{};
+  // P5, the application's own opinion of a peer (e.g. the grid's count of bad claims), weighted
+  // by score->app_specific_weight. Empty: 0 for everyone.
+  std::function<double(const PeerId&)> app_score;
 
   // Refuses watermarks out of order, an outbound quota that could starve the mesh, zero or
   // negative times, and invalid parts (mcache, backoff, idontwant, score params, thresholds).

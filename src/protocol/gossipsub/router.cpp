@@ -14,9 +14,6 @@ namespace aipg::gossipsub {
 
 namespace {
 
-// A peer can subscribe to many topics, but not without bound: each costs us map entries.
-constexpr size_t kMaxTopicsPerPeer = 10000;
-
 bool contains(const std::vector<PeerId>& v, const PeerId& p) {
   return std::find(v.begin(), v.end(), p) != v.end();
 }
@@ -36,7 +33,7 @@ Router::Router(wire::KeyPair identity, GossipsubConfig config, runtime::Rng& rng
       promises_([this] { return rng_.next_u64(); }, config_.iwant_followup_time),
       idontwant_(config_.idontwant) {
   assert(config_.validate().has_value());
-  if (config_.score) score_.emplace(*config_.score);
+  if (config_.score) score_.emplace(*config_.score, config_.app_score);
 }
 
 Router::~Router() = default;
@@ -65,11 +62,13 @@ void Router::remove_peer(const PeerId& peer, Instant now) {
       tp->second.erase(peer);
       if (tp->second.empty()) topic_peers_.erase(tp);
     }
-    if (auto m = mesh_.find(t); m != mesh_.end() && m->second.erase(peer) && score_) {
-      score_->prune(peer, t, now);
-    }
-    if (auto f = fanout_.find(t); f != fanout_.end()) f->second.erase(peer);
   }
+  // Every mesh and fanout, not just the peer's topics: cheap, and robust to any path that put
+  // it somewhere its subscriptions do not say.
+  for (auto& [t, mesh] : mesh_) {
+    if (mesh.erase(peer) && score_) score_->prune(peer, t, now);
+  }
+  for (auto& [t, f] : fanout_) f.erase(peer);
   peers_.erase(it);
   idontwant_.remove_peer(peer);
   if (score_) score_->remove_peer(peer, now);

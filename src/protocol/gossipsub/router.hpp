@@ -76,6 +76,9 @@ struct Outgoing {
 
 class Router {
  public:
+  // A peer can subscribe to many topics, but not without bound: each costs us map entries.
+  static constexpr size_t kMaxTopicsPerPeer = 10000;
+
   // `config` must validate. `first_seqno` seeds our message counter (go and js start from the
   // wall clock, so a restarted node does not reuse (from, seqno) ids still in peers' caches).
   Router(wire::KeyPair identity, GossipsubConfig config, runtime::Rng& rng, uint64_t first_seqno);

@@ -95,6 +95,15 @@ void Router::handle_graft(const PeerId& from, PeerState& ps, std::vector<Control
     }
     std::set<PeerId>& mesh = mesh_[g.topic];
     if (mesh.count(from)) continue;
+    // A GRAFT says the peer is in the topic, even if its SUBSCRIBE never reached us.
+    if (!ps.topics.count(g.topic)) {
+      if (ps.topics.size() >= kMaxTopicsPerPeer) {
+        count_rejection("too_many_topics");
+        continue;
+      }
+      ps.topics.insert(g.topic);
+      topic_peers_[g.topic].insert(from);
+    }
     const Duration prune_backoff = config_.backoff.prune_backoff;
     GraftCheck check = backoff_.check_graft(g.topic, from, now);
     if (check != GraftCheck::kAllowed) {

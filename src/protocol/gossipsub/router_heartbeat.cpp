@@ -172,7 +172,10 @@ void Router::maintain_fanout(Instant now) {
       ++it;
     }
   }
-  for (auto& [topic, peers] : fanout_) {
+  for (auto& entry : fanout_) {
+    // Not a structured binding: lambdas below capture it (clang 14 cannot capture bindings).
+    const TopicId& topic = entry.first;
+    std::set<PeerId>& peers = entry.second;
     const std::set<PeerId>* tp = nullptr;
     if (auto t = topic_peers_.find(topic); t != topic_peers_.end()) tp = &t->second;
     for (auto p = peers.begin(); p != peers.end();) {

@@ -199,5 +199,23 @@ TEST_F(RouterTest, ContentAddressedIdsDeduplicateAcrossAuthors) {
   EXPECT_EQ(router->take_deliveries().size(), 1u);
 }
 
+TEST_F(RouterTest, AppScoreHookFeedsP5AndCanGraylist) {
+  GossipsubConfig cfg = scored_config();
+  cfg.score->app_specific_weight = 1;
+  cfg.app_score = [](const PeerId& p) { return p == peer_of(2) ? -1000.0 : 0.0; };
+  make(cfg);
+  router->subscribe(kTopic, now);
+  add(1);
+  add(2);
+  EXPECT_EQ(router->score(peer_of(1), now), 0);
+  EXPECT_LT(router->score(peer_of(2), now), PeerScoreThresholds{}.graylist_threshold);
+  receive(2, message(9, "ignored", 1));
+  EXPECT_TRUE(router->take_deliveries().empty());
+  EXPECT_EQ(rejected("graylisted"), 2u) << "its subscription and its message";
+  heartbeat();
+  EXPECT_FALSE(in_mesh(2));
+  EXPECT_TRUE(in_mesh(1));
+}
+
 }  // namespace
 }  // namespace aipg::gossipsub::testing

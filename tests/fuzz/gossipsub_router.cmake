@@ -1,0 +1,1 @@
+aipg_fuzz(gossipsub_router_fuzz LIBS aipg_gossipsub)
