@@ -264,6 +264,7 @@ void GossipsubService::write_frame(const wire::PeerId& peer_id, const gossipsub:
   if (peer.out) {
     if (peer.out->pending_write_bytes() > max_queued_bytes) {
       ++stats_.frames_dropped;
+      log::debug("gossipsub: {} is not reading; frame dropped", peer_id.to_base58());
       return;
     }
     peer.out->write(frame);

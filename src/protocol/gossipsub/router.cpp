@@ -85,13 +85,13 @@ void Router::set_peer_ips(const PeerId& peer, std::vector<std::string> ips) {
 void Router::handle_rpc(const PeerId& from, Rpc rpc, Instant now) {
   auto it = peers_.find(from);
   if (it == peers_.end()) {
-    count_rejection("unknown_peer");
+    count_rejection("unknown_peer", &from);
     return;
   }
   ++stats_.rpcs_received;
   // v1.1 graylisting: below the threshold everything a peer says is ignored.
   if (score_ && score_of(from, now) < config_.thresholds.graylist_threshold) {
-    count_rejection("graylisted");
+    count_rejection("graylisted", &from);
     return;
   }
   handle_subscriptions(from, it->second, rpc.subscriptions, now);
@@ -114,7 +114,7 @@ void Router::handle_subscriptions(const PeerId& from, PeerState& ps, std::vector
   for (SubOpts& s : subs) {
     if (s.subscribe) {
       if (ps.topics.size() >= kMaxTopicsPerPeer && !ps.topics.count(s.topic)) {
-        count_rejection("too_many_topics");
+        count_rejection("too_many_topics", &from);
         continue;
       }
       ps.topics.insert(s.topic);
@@ -147,7 +147,7 @@ void Router::handle_message(const PeerId& from, MessagePtr msg, Instant now) {
   // Messages in topics we are not in are neither delivered nor relayed (we have no mesh
   // there), as in go and rust.
   if (!my_topics_.count(m.topic)) {
-    count_rejection("not_subscribed");
+    count_rejection("not_subscribed", &from);
     return;
   }
   MessageId id = config_.message_id(m);
@@ -159,15 +159,13 @@ void Router::handle_message(const PeerId& from, MessagePtr msg, Instant now) {
   }
   if (m.from && *m.from == self_.multihash()) {
     // Our own message relayed back, e.g. after a restart emptied the seen cache.
-    count_rejection("self_origin");
+    count_rejection("self_origin", &from);
     return;
   }
   // The signature is checked before the id is marked seen: otherwise a forged copy carrying
   // a real author's (from, seqno) would make us drop the genuine message as a duplicate.
   if (auto bad = check_signature(m)) {
-    count_rejection(*bad);
-    log::debug("gossipsub: message {} from {} rejected: {}", message_id_hex(id), from.to_base58(),
-               *bad);
+    count_rejection(*bad, &from);
     if (score_) score_->reject_message(from, id, m.topic, RejectReason::kInvalidSignature, now);
     promises_.message_rejected(id, PromiseRejection::kObviouslyInvalid);
     return;
@@ -211,7 +209,7 @@ void Router::settle(const MessageId& id, const PeerId& source, const TopicId& to
     return;
   }
   const bool reject = result == ValidationResult::kReject;
-  count_rejection(reject ? "validation_reject" : "validation_ignore");
+  count_rejection(reject ? "validation_reject" : "validation_ignore", &source);
   if (score_) {
     score_->reject_message(
         source, id, topic,
@@ -470,6 +468,13 @@ std::vector<PeerId> Router::shuffled_topic_peers(const TopicId& topic,
 
 void Router::shuffle(std::vector<PeerId>& v) { shuffle_with(rng_, v); }
 
-void Router::count_rejection(const std::string& reason) { ++stats_.rejected[reason]; }
+void Router::count_rejection(const std::string& reason, const PeerId* peer) {
+  ++stats_.rejected[reason];
+  // Every refusal is counted; each is logged once, at debug level (a flood must not flood the
+  // log). The check keeps the base58 encoding off the hot path.
+  if (spdlog::should_log(spdlog::level::debug)) {
+    log::debug("gossipsub: refused ({}) from {}", reason, peer ? peer->to_base58() : "-");
+  }
+}
 
 }  // namespace aipg::gossipsub

@@ -187,7 +187,7 @@ class Router {
   std::vector<PeerId> shuffled_topic_peers(const TopicId& topic,
                                            const std::function<bool(const PeerId&)>& pred);
   void shuffle(std::vector<PeerId>& v);
-  void count_rejection(const std::string& reason);
+  void count_rejection(const std::string& reason, const PeerId* peer = nullptr);
 
   wire::KeyPair identity_;
   PeerId self_;

@@ -24,21 +24,22 @@ void Router::handle_idontwant(const PeerId& from, std::vector<ControlIDontWant>&
   for (ControlIDontWant& d : entries) {
     for (MessageId& id : d.ids) ids.push_back(std::move(id));
   }
-  if (idontwant_.add(from, ids, now) == 0 && !ids.empty()) count_rejection("idontwant_flood");
+  if (idontwant_.add(from, ids, now) == 0 && !ids.empty())
+    count_rejection("idontwant_flood", &from);
 }
 
 void Router::handle_ihave(const PeerId& from, PeerState& ps, std::vector<ControlIHave>& ihaves,
                           Instant now) {
   // v1.1: no gossip is taken from (or given to) peers below the gossip threshold.
   if (score_of(from, now) < config_.thresholds.gossip_threshold) {
-    count_rejection("ihave_low_score");
+    count_rejection("ihave_low_score", &from);
     return;
   }
   std::vector<MessageId> want;
   std::unordered_set<MessageId> asked;
   for (ControlIHave& ih : ihaves) {
     if (++ps.ihaves_this_heartbeat > config_.max_ihave_messages) {
-      count_rejection("ihave_flood");
+      count_rejection("ihave_flood", &from);
       break;
     }
     if (!my_topics_.count(ih.topic)) continue;
@@ -55,7 +56,7 @@ void Router::handle_ihave(const PeerId& from, PeerState& ps, std::vector<Control
                             ? config_.max_ihave_length - ps.iwant_ids_this_heartbeat
                             : 0;
   if (budget == 0) {
-    count_rejection("ihave_flood");
+    count_rejection("ihave_flood", &from);
     return;
   }
   if (want.size() > budget) {
@@ -70,7 +71,7 @@ void Router::handle_ihave(const PeerId& from, PeerState& ps, std::vector<Control
 
 void Router::handle_iwant(const PeerId& from, std::vector<ControlIWant>& iwants, Instant now) {
   if (score_of(from, now) < config_.thresholds.gossip_threshold) {
-    count_rejection("iwant_low_score");
+    count_rejection("iwant_low_score", &from);
     return;
   }
   for (const ControlIWant& iw : iwants) {
@@ -90,7 +91,7 @@ void Router::handle_graft(const PeerId& from, PeerState& ps, std::vector<Control
     ++stats_.graft_received;
     // Spam hardening (go, rust): a GRAFT for a topic we are not in is ignored, not answered.
     if (!my_topics_.count(g.topic)) {
-      count_rejection("graft_unknown_topic");
+      count_rejection("graft_unknown_topic", &from);
       continue;
     }
     std::set<PeerId>& mesh = mesh_[g.topic];
@@ -98,7 +99,7 @@ void Router::handle_graft(const PeerId& from, PeerState& ps, std::vector<Control
     // A GRAFT says the peer is in the topic, even if its SUBSCRIBE never reached us.
     if (!ps.topics.count(g.topic)) {
       if (ps.topics.size() >= kMaxTopicsPerPeer) {
-        count_rejection("too_many_topics");
+        count_rejection("too_many_topics", &from);
         continue;
       }
       ps.topics.insert(g.topic);
@@ -107,14 +108,14 @@ void Router::handle_graft(const PeerId& from, PeerState& ps, std::vector<Control
     const Duration prune_backoff = config_.backoff.prune_backoff;
     GraftCheck check = backoff_.check_graft(g.topic, from, now);
     if (check != GraftCheck::kAllowed) {
-      count_rejection("graft_backoff");
+      count_rejection("graft_backoff", &from);
       if (score_) score_->add_penalty(from, static_cast<size_t>(graft_penalty(check)));
       backoff_.update(g.topic, from, prune_backoff, now);
       out(from).ctrl().prune.push_back(make_prune(g.topic, from, false, prune_backoff, now));
       continue;
     }
     if (score_of(from, now) < 0) {
-      count_rejection("graft_negative_score");
+      count_rejection("graft_negative_score", &from);
       backoff_.update(g.topic, from, prune_backoff, now);
       out(from).ctrl().prune.push_back(make_prune(g.topic, from, false, prune_backoff, now));
       continue;
@@ -148,7 +149,7 @@ void Router::handle_prune(const PeerId& from, std::vector<ControlPrune>& prunes,
     // Peer exchange only from peers we trust enough (v1.1: accept_px_threshold).
     if (!config_.do_px ||
         (score_ && score_of(from, now) < config_.thresholds.accept_px_threshold)) {
-      count_rejection("px_refused");
+      count_rejection("px_refused", &from);
       continue;
     }
     size_t taken = 0;
@@ -157,7 +158,7 @@ void Router::handle_prune(const PeerId& from, std::vector<ControlPrune>& prunes,
       if (!px.peer_id) continue;
       auto id = PeerId::from_multihash(*px.peer_id);
       if (!id) {
-        count_rejection("px_bad_peer_id");
+        count_rejection("px_bad_peer_id", &from);
         continue;
       }
       if (*id == self_ || peers_.count(*id)) continue;

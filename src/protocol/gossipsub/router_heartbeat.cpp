@@ -43,7 +43,7 @@ void Router::heartbeat(Instant now) {
   // Validations the application never answered are dropped with their cached message.
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (!mcache_.contains(it->first)) {
-      count_rejection("validation_timeout");
+      count_rejection("validation_timeout", &it->second.source);
       it = pending_.erase(it);
     } else {
       ++it;
