@@ -9,11 +9,9 @@ aipg=$1
 for seed in $(printf '%063d1' 0) $(printf 'ab%.0s' {1..32}) $(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') \
             $(od -An -tx1 -N32 /dev/urandom | tr -d ' \n'); do
   out=$(timeout 60 node "$js_peer" peerid --seed "$seed")
-  js_id=$(node -e 'console.log(JSON.parse(process.argv[1]).peer_id)' "$out")
-  pub=$(node -e 'console.log(JSON.parse(process.argv[1]).public_key_protobuf_hex.slice(8))' "$out")
-  # PrivateKey{Type: Ed25519, Data: seed ‖ public key}
-  printf '08011240%s%s' "$seed" "$pub" | xxd -r -p > "$work/k"
-  chmod 600 "$work/k"
+  js_id=$(get "$out" o.peer_id)
+  pub=$(get "$out" o.public_key_protobuf_hex)
+  our_key_file "$seed" "$pub" "$work/k"
   ours=$("$aipg" id --key "$work/k")
   [[ $ours == "$js_id" ]] || die "seed $seed: js says $js_id, we say $ours"
   say "seed ${seed:0:8}…: $ours"

@@ -11,7 +11,7 @@ import { createPeer, describeIdentify, identifyOf, stopQuietly } from './lib/nod
 import { ECHO, PERF, echoMany, echoThroughput, perfExchange } from './lib/protocols.mjs'
 
 const USAGE = `usage:
-  peer.mjs peerid --seed HEX32
+  peer.mjs peerid --seed HEX32 [HEX32]...   (one line per seed)
   peer.mjs listen [--seed HEX32] [--port 0]
   peer.mjs dial MULTIADDR [--streams 100] [--bytes 1048576] [--expect-peer ID] [--expect-protocols p1,p2]
   peer.mjs perf MULTIADDR --bytes N [--mode auto|perf|echo]
@@ -44,9 +44,9 @@ const OPTIONS = {
 
 // ---------------------------------------------------------------- peerid
 
-async function cmdPeerid (opts) {
+async function cmdPeerid (opts, ...moreSeeds) {
   if (opts.seed == null) throw new Error('peerid needs --seed HEX32')
-  emit('peerid', describeKey(await privateKeyFromSeedHex(opts.seed)))
+  for (const seed of [opts.seed, ...moreSeeds]) emit('peerid', describeKey(await privateKeyFromSeedHex(seed)))
 }
 
 // ---------------------------------------------------------------- listen
@@ -178,7 +178,7 @@ async function cmdPerfLocal (opts) {
 // ---------------------------------------------------------------- main
 
 const COMMANDS = {
-  peerid: { run: cmdPeerid, positionals: 0 },
+  peerid: { run: cmdPeerid, positionals: 0, morePositionals: true },
   listen: { run: cmdListen, positionals: 0 },
   dial: { run: cmdDial, positionals: 1 },
   perf: { run: cmdPerf, positionals: 1 },
@@ -193,7 +193,7 @@ async function main () {
   if (opts.help) { process.stderr.write(USAGE + '\n'); return }
   const command = COMMANDS[name]
   if (command == null) throw new Error(`unknown or missing subcommand ${name ?? ''}\n${USAGE}`)
-  if (args.length !== command.positionals) throw new Error(`${name} takes ${command.positionals} positional argument(s)\n${USAGE}`)
+  if (args.length !== command.positionals && !(command.morePositionals && args.length > command.positionals)) throw new Error(`${name} takes ${command.positionals} positional argument(s)\n${USAGE}`)
   opts.timeoutMs = intOption(opts.timeout, 'timeout') * 1000
   await command.run(opts, ...args)
 }
