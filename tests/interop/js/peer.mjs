@@ -17,7 +17,9 @@ const USAGE = `usage:
   peer.mjs perf MULTIADDR --bytes N [--mode auto|perf|echo]
   peer.mjs perf-local --bytes N [--mode auto|perf|echo]
   peer.mjs gossip [--seed HEX32] [--port 0] [--dial MULTIADDR]... [--sub TOPIC]... [--pub TOPIC]
-                  [--d N --d-lo N --d-hi N] [--print-scores]   (stdin lines are published to --pub)
+                  [--d N --d-lo N --d-hi N] [--print-scores] [--quiet]   (stdin lines are published to --pub)
+                  [--bench-publish N [--bench-size 1024] [--bench-rate R]] [--bench-receive N [--bench-idle 5]]
+                  [--bench-linger 1]
   peer.mjs inject MULTIADDR --topic T [--seed HEX32] [--count 1] [--mode good|bad-signature]
 common: [--timeout SECONDS] (default 30, applies to every individual wait)`
 
@@ -36,6 +38,13 @@ const OPTIONS = {
   'd-lo': { type: 'string' },
   'd-hi': { type: 'string' },
   'print-scores': { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+  'bench-publish': { type: 'string' },
+  'bench-receive': { type: 'string' },
+  'bench-size': { type: 'string' },
+  'bench-rate': { type: 'string' },
+  'bench-idle': { type: 'string' },
+  'bench-linger': { type: 'string' },
   topic: { type: 'string' },
   count: { type: 'string' },
   timeout: { type: 'string', default: '30' },

@@ -5,6 +5,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { createPeerScoreParams, createPeerScoreThresholds, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { multiaddr } from '@multiformats/multiaddr'
 import { bytesToHex, emit, intOption, log, untilShutdownRequested } from './cli.mjs'
+import { benchOptions, benchPublish, benchReceiver } from './gossip_bench.mjs'
 import { privateKeyFromSeedHex } from './keys.mjs'
 import { createPeer, stopQuietly } from './node.mjs'
 import { sendAll } from './streams.mjs'
@@ -124,6 +125,7 @@ function refuseEveryGraft (pubsub) {
 export async function cmdGossip (opts) {
   const topics = opts.sub ?? []
   const degrees = degreeOptions(opts)
+  const bench = benchOptions(opts)
   const ownPublishes = new WeakMap() // data bytes we publish -> the Message gossipsub built
   const msgIdFn = msg => {
     if (ownPublishes.has(msg.data)) ownPublishes.set(msg.data, msg)
@@ -146,7 +148,8 @@ export async function cmdGossip (opts) {
   })
   const pubsub = node.services.pubsub
   if (degrees.Dhi === 0) refuseEveryGraft(pubsub)
-  watchRouter(pubsub)
+  watchRouter(pubsub, { printMessages: !opts.quiet && !(bench?.receive > 0) })
+  const receiver = bench?.receive > 0 ? benchReceiver(pubsub, bench, opts.timeoutMs) : null
 
   emit('listening', { peer_id: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) })
   for (const topic of topics) {
@@ -159,21 +162,29 @@ export async function cmdGossip (opts) {
   }
 
   const scoreTimer = opts['print-scores'] ? printScoresEvery(pubsub, SCORES_EVERY_MS) : null
-  const publisher = linePublisher(pubsub, opts.pub, ownPublishes)
-  await untilShutdownRequested({
-    onLine: publisher.line,
-    onEof: async () => {
-      await publisher.idle()
-      await new Promise(resolve => setTimeout(resolve, DRAIN_AFTER_EOF_MS))
-    }
-  })
+  if (bench != null) {
+    // Bench mode: stdin is not published; stop once the benchmark is done.
+    const work = [receiver?.done, bench.publish > 0 ? benchPublish(pubsub, bench, opts.timeoutMs) : null]
+    const done = Promise.all(work).then(() => new Promise(resolve => setTimeout(resolve, bench.lingerMs)))
+    await Promise.race([done, untilShutdownRequested()])
+    receiver?.finish() // stopped early: print what arrived
+  } else {
+    const publisher = linePublisher(pubsub, opts.pub, ownPublishes)
+    await untilShutdownRequested({
+      onLine: publisher.line,
+      onEof: async () => {
+        await publisher.idle()
+        await new Promise(resolve => setTimeout(resolve, DRAIN_AFTER_EOF_MS))
+      }
+    })
+  }
   if (scoreTimer != null) clearInterval(scoreTimer)
   await stopQuietly(node, opts.timeoutMs)
   emit('stopped')
 }
 
-function watchRouter (pubsub) {
-  pubsub.addEventListener('message', evt => emit('message', describeMessage(evt.detail)))
+function watchRouter (pubsub, { printMessages }) {
+  if (printMessages) pubsub.addEventListener('message', evt => emit('message', describeMessage(evt.detail)))
   pubsub.addEventListener('subscription-change', evt => {
     for (const { topic, subscribe } of evt.detail.subscriptions) {
       emit('peer_subscription', { peer_id: evt.detail.peerId.toString(), topic, subscribe })
