@@ -225,7 +225,7 @@ int run_pubsub(const PubsubOptions& o) {
   if (o.bench_publish == 0 && stdin_is_interactive()) {
     stdin_pub.emplace(ar.context(), ps, o.pub, [&] { stop("stdin closed"); });
     stdin_pub->start();
-  } else if (!o.pub.empty()) {
+  } else if (!o.pub.empty() && o.bench_publish == 0) {
     log::warn("--pub {}: stdin is not a pipe or terminal, nothing will be published", o.pub);
   }
   boost::asio::signal_set signals(ar.context(), SIGINT, SIGTERM);
