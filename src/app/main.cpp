@@ -7,6 +7,19 @@
 #include "app/logging.hpp"
 #include "app/version.hpp"
 
+namespace {
+
+// The flags of every long-running role that runs a host (DESIGN.md §1 conventions).
+void add_host_options(CLI::App* cmd, aipg::app::HostOptions& o) {
+  cmd->add_option("--key", o.key_file, "identity key file (created if missing)");
+  cmd->add_option("--listen", o.listen, "multiaddr to listen on (repeatable)")->required();
+  cmd->add_option("--bootstrap", o.bootstrap,
+                  "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
+  cmd->add_option("--max-connections", o.max_connections)->capture_default_str();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace aipg::app;
   // Keep freed buffers in the process: with glibc's defaults every large write buffer is
@@ -37,23 +50,13 @@ int main(int argc, char** argv) {
   ListenOptions listen_o;
   auto* listen = cli.add_subcommand(
       "listen", "run a host that serves identify and ping until stopped (SIGINT/SIGTERM)");
-  listen->add_option("--key", listen_o.host.key_file, "identity key file (created if missing)");
-  listen->add_option("--listen", listen_o.host.listen, "multiaddr to listen on (repeatable)")
-      ->required();
-  listen->add_option("--bootstrap", listen_o.host.bootstrap,
-                     "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
-  listen->add_option("--max-connections", listen_o.host.max_connections)->capture_default_str();
+  add_host_options(listen, listen_o.host);
   listen->add_flag("--echo", listen_o.echo, "also serve /aipg/echo/1.0.0 and /perf/1.0.0");
 
   PubsubOptions pubsub_o;
   auto* pubsub = cli.add_subcommand(
       "pubsub", "join the gossipsub mesh: print messages as JSON lines, publish stdin lines");
-  pubsub->add_option("--key", pubsub_o.host.key_file, "identity key file (created if missing)");
-  pubsub->add_option("--listen", pubsub_o.host.listen, "multiaddr to listen on (repeatable)")
-      ->required();
-  pubsub->add_option("--bootstrap", pubsub_o.host.bootstrap,
-                     "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
-  pubsub->add_option("--max-connections", pubsub_o.host.max_connections)->capture_default_str();
+  add_host_options(pubsub, pubsub_o.host);
   pubsub->add_option("--sub", pubsub_o.sub, "topic to subscribe to (repeatable)");
   pubsub->add_option("--pub", pubsub_o.pub, "topic each stdin line is published to");
   pubsub->add_option("--d", pubsub_o.d, "mesh degree D (default 6; 0 = gossip only)");

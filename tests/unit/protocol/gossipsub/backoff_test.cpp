@@ -2,19 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "test_ids.hpp"
+
 namespace aipg::gossipsub {
 namespace {
 
 using std::chrono::seconds;
 
-PeerId peer(uint8_t n) {
-  Bytes mh{0x12, 0x20};
-  mh.resize(34, n);
-  return PeerId::from_multihash(mh).value();
-}
-
-const Instant kT0 = Instant{} + std::chrono::hours(1);
-constexpr Duration kNs = std::chrono::nanoseconds(1);
+using testing::kNs;
+using testing::kT0;
+using testing::peer;
 
 TEST(Backoff, ConfigDefaultsAndValidation) {
   const BackoffConfig c;

@@ -5,20 +5,17 @@
 #include <string>
 #include <vector>
 
+#include "test_ids.hpp"
+
 namespace aipg::gossipsub {
 namespace {
 
 using std::chrono::seconds;
 using Ids = std::vector<MessageId>;
 
-PeerId peer(uint8_t n) {
-  Bytes mh{0x12, 0x20};
-  mh.resize(34, n);
-  return PeerId::from_multihash(mh).value();
-}
-
-const Instant kT0 = Instant{} + std::chrono::hours(1);
-constexpr Duration kNs = std::chrono::nanoseconds(1);
+using testing::kNs;
+using testing::kT0;
+using testing::peer;
 
 Ids make_ids(const std::string& prefix, size_t n) {
   Ids out;

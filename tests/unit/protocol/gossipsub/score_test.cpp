@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "protocol/gossipsub/score/peer_score.hpp"
+#include "test_ids.hpp"
 
 namespace aipg::gossipsub {
 namespace {
@@ -11,14 +12,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-PeerId peer(uint8_t n) {
-  Bytes mh{0x12, 0x20};
-  mh.resize(34, n);
-  return PeerId::from_multihash(mh).value();
-}
-
-const Instant kT0 = Instant{} + std::chrono::hours(1);
-constexpr Duration kNs = std::chrono::nanoseconds(1);
+using testing::kNs;
+using testing::kT0;
+using testing::peer;
 const TopicId kTopic = "t";
 
 // Everything off: each test enables the parameter it is about.
