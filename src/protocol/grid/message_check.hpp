@@ -1,0 +1,52 @@
+// Parsing and checking a grid message on its own (docs/protocol.md §1, §3, §7): size, version,
+// required fields of each body, ranges, clock skew. What needs other messages (origin, winners,
+// adverts) is the job book's and the peer directory's business.
+#pragma once
+
+#include <string>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "protocol/grid/types.hpp"
+
+namespace aipg::grid {
+
+struct CheckLimits {
+  size_t max_message_size = 256 << 10;
+  size_t max_prompt_bytes = 64 << 10;
+  size_t max_text_bytes = 200 << 10;  // a result's text
+  uint32_t max_length = 4096;         // params.max_length (AI Horde: 1–4096?)
+  uint32_t max_context_length = 32768;
+  uint32_t max_n = 20;
+  uint64_t max_ttl_ms = 24ull * 3600 * 1000;
+  uint32_t max_claim_window_ms = 10000;
+  uint64_t max_lease_ms = 24ull * 3600 * 1000;
+  uint32_t max_attempts = 10;
+  size_t max_models = 64;      // per WorkerAdvert
+  size_t max_excluded = 256;   // per JobAnnounce
+  size_t max_name_bytes = 256; // model names, worker names, URLs, reasons
+  Duration max_skew = std::chrono::seconds(30);
+
+  Result<void> validate() const;
+};
+
+enum class CheckOutcome {
+  kOk,      // parsed and sane
+  kIgnore,  // a newer protocol version or an unknown body: not ours to judge
+  kReject,  // broken: `reason` and `detail` say how
+};
+
+struct Checked {
+  CheckOutcome outcome = CheckOutcome::kReject;
+  pb::GridMessage message;
+  Reject reason = Reject::kMalformed;
+  std::string detail;  // names the field and the limit, e.g. "announce.n is 50, limit 20"
+};
+
+// `now` is the receiver's wall clock.
+Checked check_message(BytesView data, WallTime now, const CheckLimits& limits = {});
+
+// Serialises a message with version 1 and `sent_ms` = now (for publishers).
+Bytes encode_message(pb::GridMessage message, WallTime now);
+
+}  // namespace aipg::grid
