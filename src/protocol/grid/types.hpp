@@ -28,17 +28,17 @@ const char* to_string(JobState s);
 
 // Why a grid message was refused; each is a metric label and feeds the author's P5 score.
 enum class Reject {
-  kMalformed,           // not a GridMessage, or a body that does not parse
-  kTooLarge,            // over max_message_size or a field limit
-  kMissingField,        // a required field is empty
-  kBadField,            // a field out of range (n, ttl, sizes of ids, …)
-  kSkew,                // sent_ms too far from our clock
-  kNotOrigin,           // announce of attempt 0 or cancel not by the job's origin
-  kAnnounceMismatch,    // a later attempt that differs from attempt 0 where it must not
-  kNotAdvertised,       // claim by a peer that does not advertise the model (or not healthy)
-  kExcluded,            // claim by a worker excluded from this attempt
-  kNotWinner,           // result or failure by a peer known not to win that generation
-  kUnknownJob,          // claim/result/cancel for a job we never heard of (ignored, not scored)
+  kMalformed,         // not a GridMessage, or a body that does not parse
+  kTooLarge,          // over max_message_size or a field limit
+  kMissingField,      // a required field is empty
+  kBadField,          // a field out of range (n, ttl, sizes of ids, …)
+  kSkew,              // sent_ms too far from our clock
+  kNotOrigin,         // announce of attempt 0 or cancel not by the job's origin
+  kAnnounceMismatch,  // a later attempt that differs from attempt 0 where it must not
+  kNotAdvertised,     // claim by a peer that does not advertise the model (or not healthy)
+  kExcluded,          // claim by a worker excluded from this attempt
+  kNotWinner,         // result or failure by a peer known not to win that generation
+  kUnknownJob,        // claim/result/cancel for a job we never heard of (ignored, not scored)
 };
 const char* to_string(Reject r);
 // Whether a rejection is the author's fault (scored) or just staleness/ordering (ignored).

@@ -1,0 +1,57 @@
+#include "protocol/grid/types.hpp"
+
+namespace aipg::grid {
+
+const char* to_string(JobState s) {
+  switch (s) {
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kClaimed:
+      return "claimed";
+    case JobState::kProcessing:
+      return "processing";
+    case JobState::kDone:
+      return "done";
+    case JobState::kCancelled:
+      return "cancelled";
+    case JobState::kFaulted:
+      return "faulted";
+  }
+  return "unknown";
+}
+
+// Metric labels: snake_case, stable (dashboards key on them).
+const char* to_string(Reject r) {
+  switch (r) {
+    case Reject::kMalformed:
+      return "malformed";
+    case Reject::kTooLarge:
+      return "too_large";
+    case Reject::kMissingField:
+      return "missing_field";
+    case Reject::kBadField:
+      return "bad_field";
+    case Reject::kSkew:
+      return "skew";
+    case Reject::kNotOrigin:
+      return "not_origin";
+    case Reject::kAnnounceMismatch:
+      return "announce_mismatch";
+    case Reject::kNotAdvertised:
+      return "not_advertised";
+    case Reject::kExcluded:
+      return "excluded";
+    case Reject::kNotWinner:
+      return "not_winner";
+    case Reject::kUnknownJob:
+      return "unknown_job";
+  }
+  return "unknown";
+}
+
+// docs/protocol.md §7: every rule a message breaks on its own is the author's fault, skew
+// included (the spec rejects it). A fact about a job we have not heard of may be merely stale
+// or ahead of its announce (different topics, different paths), so it is ignored, not scored.
+bool is_misbehaviour(Reject r) { return r != Reject::kUnknownJob; }
+
+}  // namespace aipg::grid
