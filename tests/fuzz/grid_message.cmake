@@ -1,0 +1,1 @@
+aipg_fuzz(grid_message_fuzz LIBS aipg_grid)
