@@ -39,13 +39,13 @@ struct FactVerdict {
 };
 
 struct BookConfig {
-  size_t max_jobs = 200000;                           // beyond it, new announces are ignored
-  Duration keep_finished = std::chrono::hours(1);     // done/cancelled/faulted jobs kept this long
-  size_t max_held_per_job = 64;                       // results/failures waiting for their claim
+  size_t max_jobs = 200000;                        // beyond it, new announces are ignored
+  Duration keep_finished = std::chrono::hours(1);  // done/cancelled/faulted jobs kept this long
+  size_t max_held_per_job = 64;                    // results/failures waiting for their claim
 };
 
 struct GenerationView {
-  std::optional<PeerId> winner;           // of the latest attempt
+  std::optional<PeerId> winner;            // of the latest attempt
   std::optional<uint32_t> result_attempt;  // the attempt whose result counts, if any
   const pb::JobResult* result = nullptr;
   std::optional<PeerId> result_author;
@@ -54,12 +54,12 @@ struct GenerationView {
 struct JobView {
   JobId id;
   JobState state = JobState::kQueued;
-  std::string reason;                       // why faulted or cancelled
-  const pb::JobAnnounce* announce = nullptr;  // attempt 0 (the job's fixed fields)
-  uint32_t attempt = 0;                     // the latest announced attempt
-  Instant attempt_received{};               // when we received the latest attempt's announce
-  std::vector<GenerationView> generations;  // n entries
-  size_t claims = 0;                        // claims of the latest attempt
+  std::string reason;                         // why faulted or cancelled
+  const pb::JobAnnounce* announce = nullptr;  // attempt 0, or the lowest known (fixed fields)
+  uint32_t attempt = 0;                       // the latest announced attempt
+  Instant attempt_received{};                 // when we received the latest attempt's announce
+  std::vector<GenerationView> generations;    // n entries
+  size_t claims = 0;                          // claims of the latest attempt
 };
 
 class JobBook {
@@ -68,14 +68,24 @@ class JobBook {
 
   // Rules (docs/protocol.md): attempt 0 must come from `origin` (kNotOrigin); a later attempt
   // must match attempt 0 outside attempt/excluded (kAnnounceMismatch); a later attempt arriving
-  // before attempt 0 is kept (its fixed fields are the job's until attempt 0 arrives to confirm).
+  // before attempt 0 is kept (its fixed fields are the job's until attempt 0 arrives to confirm;
+  // should attempt 0 disagree, the later attempts were forged and are dropped). The first announce
+  // of an attempt is kept, later ones are kDuplicate. Over max_jobs: kIgnored(kTooLarge).
   FactVerdict add_announce(const PeerId& author, const pb::JobAnnounce& a, Instant received);
   // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kNotAdvertised) when the
   // author does not serve the model per the directory at `received`; kRejected(kExcluded).
+  // Facts of an unknown job or attempt are nonetheless kept a while (bounded) and replayed when
+  // the announce comes, since gossipsub does not order messages of different authors. A valid
+  // claim for an attempt already lapsed or superseded is kept (it can still decide who won) but
+  // answered kIgnored (stale: not forwarded).
   FactVerdict add_claim(const PeerId& author, const pb::Claim& c, Instant received);
   // Accepted when the author is the winner of that generation among the claims known; kHeld when
-  // the author has no claim for that attempt yet (re-checked as claims arrive);
-  // kRejected(kNotWinner) when it has a claim but is not that generation's winner.
+  // the author has no claim for that attempt yet (re-checked as claims arrive, at most
+  // max_held_per_job, beyond: kIgnored(kTooLarge)) or when its claim ranks *before* that
+  // generation (a lower claim it knew of and we do not yet can make it the winner: kept, counted
+  // by view() if so); kRejected(kNotWinner) when its claim ranks after that generation (more
+  // claims only push a claim later, so it can never count); kRejected(kBadField) for a generation
+  // ≥ n or an attempt ≥ max_attempts. Whether a stored result counts is derived by view().
   FactVerdict add_result(const PeerId& author, const pb::JobResult& r, Instant received);
   FactVerdict add_failed(const PeerId& author, const pb::JobFailed& f, Instant received);
   // Only from the job's origin (kNotOrigin).
@@ -88,30 +98,76 @@ class JobBook {
   // For every job whose latest attempt has lapsed at `now` and whose announcer (per the
   // directory) is `self`: the announce of the next attempt, ready to publish (excluded filled
   // as the protocol says). Jobs out of attempts or ttl are not returned (view() says faulted).
+  // Pure: the caller publishes them and adds them back with add_announce.
   std::vector<pb::JobAnnounce> due_reannounces(const PeerId& self, Instant now) const;
 
-  // Forgets finished jobs older than keep_finished.
+  // Forgets jobs finished (done, cancelled, faulted) for keep_finished, counted from the first
+  // prune() that saw them finished, and facts of never-announced jobs after two minutes.
   void prune(Instant now);
 
  private:
-  struct Attempt {
-    pb::JobAnnounce announce;
+  // A fact waiting for what makes it checkable: its job's announce, its attempt's announce, or
+  // its author's claim. `received` is kept so that a claim is checked against the directory as of
+  // its arrival.
+  template <class Fact>
+  struct Pending {
+    PeerId author;
+    Fact fact;
     Instant received{};
-    std::map<Rank, PeerId> claims;  // by rank: the first n are the winners
-    std::map<uint32_t, std::map<PeerId, pb::JobResult>> results;  // generation → author → result
-    std::map<uint32_t, std::set<PeerId>> failed;                  // generation → authors
+  };
+  struct Attempt {
+    pb::JobAnnounce announce;        // the first valid one of this attempt
+    Instant received{};              // the earliest receipt of it: the lease starts here
+    std::map<Rank, PeerId> claims;   // by rank: the first n are the winners
+    std::map<PeerId, Rank> claimed;  // author → rank of its claim
+    // Results and failures of authors with a claim whose position is at most the generation
+    // (more claims only push a position down, so the others can never count); view() derives
+    // which of them count. generation → author → result / authors.
+    std::map<uint32_t, std::map<PeerId, pb::JobResult>> results;
+    std::map<uint32_t, std::set<PeerId>> failed;
   };
   struct Job {
     std::map<uint32_t, Attempt> attempts;
     std::optional<pb::JobCancel> cancel;
-    std::vector<std::pair<PeerId, pb::JobResult>> held_results;
-    std::vector<std::pair<PeerId, pb::JobFailed>> held_failed;
-    Instant finished_at{};  // when view() first saw it finished (for prune)
+    std::vector<Pending<pb::Claim>> held_claims;       // of attempts not announced yet
+    std::vector<Pending<pb::JobResult>> held_results;  // authors without a claim yet
+    std::vector<Pending<pb::JobFailed>> held_failed;   // authors without a claim yet
+    std::optional<Instant> finished_at;                // when prune() first saw it finished
   };
+  // Facts of a job whose announce has not arrived (gossipsub does not order messages of
+  // different authors): answered kIgnored(kUnknownJob), but kept a little while, bounded, and
+  // replayed when the announce comes, so the book converges whatever the order.
+  struct Early {
+    Instant first{};
+    std::vector<Pending<pb::Claim>> claims;
+    std::vector<Pending<pb::JobResult>> results;
+    std::vector<Pending<pb::JobFailed>> failed;
+    std::vector<Pending<pb::JobCancel>> cancels;
+    size_t size() const { return claims.size() + results.size() + failed.size() + cancels.size(); }
+  };
+  // What view() derives from a job's facts.
+  struct Derived {
+    std::map<uint32_t, std::vector<PeerId>> winners;      // attempt → its winners, by generation
+    std::vector<std::optional<uint32_t>> result_attempt;  // generation → attempt that counts
+    bool done = false;
+  };
+
+  void start_attempt(Job& job, const pb::JobAnnounce& a, Instant received);
+  FactVerdict claim_into(Job& job, const PeerId& author, const pb::Claim& c, Instant received);
+  FactVerdict result_into(Job& job, const PeerId& author, const pb::JobResult& r, Instant received);
+  FactVerdict failed_into(Job& job, const PeerId& author, const pb::JobFailed& f, Instant received);
+  FactVerdict cancel_into(Job& job, const PeerId& author, const pb::JobCancel& c);
+  void release_held(Job& job, const PeerId& author, uint32_t attempt);
+  Early* early_for(const JobId& id, Instant received);
+
+  Derived derive(const Job& job) const;
+  bool lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant now) const;
+  std::pair<JobState, std::string> state_of(const Job& job, const Derived& d, Instant now) const;
 
   const PeerDirectory& directory_;
   BookConfig config_;
   std::unordered_map<JobId, Job> jobs_;
+  std::unordered_map<JobId, Early> early_;
 };
 
 }  // namespace aipg::grid

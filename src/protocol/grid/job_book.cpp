@@ -1,0 +1,480 @@
+#include "protocol/grid/job_book.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "protocol/grid/rank.hpp"
+
+namespace aipg::grid {
+namespace {
+
+// Facts of unknown jobs are kept this long, for this many jobs at most.
+constexpr Duration kEarlyKeep = std::chrono::minutes(2);
+constexpr size_t kMaxEarlyJobs = 1024;
+
+FactVerdict verdict(FactOutcome o, Reject r = Reject::kMalformed) { return {o, r}; }
+
+// `t` + `ms`, saturating at kNever (ttl and lease come off the wire).
+Instant after(Instant t, uint64_t ms) {
+  constexpr uint64_t kMaxMs = uint64_t(100) * 365 * 24 * 3600 * 1000;  // ~100 years
+  if (t == kNever || ms >= kMaxMs) return kNever;
+  const Duration d = std::chrono::milliseconds(ms);
+  if (t > kNever - d) return kNever;
+  return t + d;
+}
+
+// The fields every attempt of a job shares (all but attempt and excluded), serialised: two
+// announces belong to the same job iff these are equal.
+std::string fixed_fields(const pb::JobAnnounce& a) {
+  pb::JobAnnounce copy = a;
+  copy.clear_attempt();
+  copy.clear_excluded();
+  return copy.SerializeAsString();
+}
+
+bool same_peer(const PeerId& p, const std::string& multihash) {
+  return as_chars(p.multihash()) == multihash;
+}
+
+bool is_excluded(const pb::JobAnnounce& a, const PeerId& p) {
+  return std::any_of(a.excluded().begin(), a.excluded().end(),
+                     [&](const std::string& e) { return same_peer(p, e); });
+}
+
+// Where the author's claim stands among the attempt's claims (0 = lowest rank), if it has one.
+std::optional<size_t> position(const std::map<Rank, PeerId>& claims,
+                               const std::map<PeerId, Rank>& claimed, const PeerId& author) {
+  auto it = claimed.find(author);
+  if (it == claimed.end()) return std::nullopt;
+  return size_t(std::distance(claims.begin(), claims.find(it->second)));
+}
+
+template <class Fact>
+bool same_slot(const Fact& a, const Fact& b) {
+  return a.attempt() == b.attempt() && a.generation() == b.generation();
+}
+
+bool same_attempt(const pb::Claim& a, const pb::Claim& b) { return a.attempt() == b.attempt(); }
+
+bool attempt_in_range(const pb::JobAnnounce& ref, uint32_t attempt) {
+  return attempt < std::max<uint32_t>(ref.max_attempts(), 1);
+}
+
+// When `pending` already holds this author's fact for the same slot, merges `fact` into it and
+// says so. The merge keeps the earliest receipt and, should an author send two different facts
+// for one slot, the same one in every book whatever the order (the smaller encoding).
+template <class Pendings, class Fact, class Same>
+bool merge_pending(Pendings& pending, const PeerId& author, const Fact& fact, Instant received,
+                   Same same) {
+  auto it = std::find_if(pending.begin(), pending.end(),
+                         [&](const auto& p) { return p.author == author && same(p.fact, fact); });
+  if (it == pending.end()) return false;
+  it->received = std::min(it->received, received);
+  if (fact.SerializeAsString() < it->fact.SerializeAsString()) it->fact = fact;
+  return true;
+}
+
+// Shared by results and failures: where the author's (attempt, generation) stands. nullopt: it
+// can be stored (kAdded if it is the winner now, else kHeld); otherwise the verdict to give.
+// `held` is where facts of authors without a claim wait.
+template <class Fact, class Held>
+std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref,
+                                      const std::map<Rank, PeerId>* claims,
+                                      const std::map<PeerId, Rank>* claimed, const PeerId& author,
+                                      const Fact& fact, Instant received, Held& held,
+                                      size_t held_limit, size_t held_now, bool& winner) {
+  if (!attempt_in_range(ref, fact.attempt()) || fact.generation() >= ref.n()) {
+    return verdict(FactOutcome::kRejected, Reject::kBadField);
+  }
+  const std::optional<size_t> pos =
+      claims ? position(*claims, *claimed, author) : std::optional<size_t>();
+  if (!pos) {
+    // No claim known yet (claims and results travel on different topics): wait for it.
+    if (merge_pending(held, author, fact, received, same_slot<Fact>)) {
+      return verdict(FactOutcome::kDuplicate);
+    }
+    if (held_now >= held_limit) return verdict(FactOutcome::kIgnored, Reject::kTooLarge);
+    held.push_back({author, fact, received});
+    return verdict(FactOutcome::kHeld);
+  }
+  // More claims can only push a position down (to a higher generation), never up.
+  if (*pos > fact.generation()) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  winner = *pos == fact.generation();
+  return std::nullopt;
+}
+
+}  // namespace
+
+JobBook::JobBook(const PeerDirectory& directory, BookConfig config)
+    : directory_(directory), config_(config) {}
+
+// --- announces ---------------------------------------------------------------------------------
+
+FactVerdict JobBook::add_announce(const PeerId& author, const pb::JobAnnounce& a,
+                                  Instant received) {
+  const uint32_t k = a.attempt();
+  if (!attempt_in_range(a, k)) return verdict(FactOutcome::kRejected, Reject::kBadField);
+  if (k == 0 && !same_peer(author, a.origin())) {
+    return verdict(FactOutcome::kRejected, Reject::kNotOrigin);
+  }
+  auto jit = jobs_.find(a.job_id());
+  if (jit == jobs_.end()) {
+    if (jobs_.size() >= config_.max_jobs) return verdict(FactOutcome::kIgnored, Reject::kTooLarge);
+    Job& job = jobs_[a.job_id()];
+    start_attempt(job, a, received);
+    // Replay what came before the announce, claims first (the rest would be re-checked anyway).
+    if (auto eit = early_.find(a.job_id()); eit != early_.end()) {
+      Early early = std::move(eit->second);
+      early_.erase(eit);
+      for (const auto& p : early.claims) claim_into(job, p.author, p.fact, p.received);
+      for (const auto& p : early.results) result_into(job, p.author, p.fact, p.received);
+      for (const auto& p : early.failed) failed_into(job, p.author, p.fact, p.received);
+      for (const auto& p : early.cancels) cancel_into(job, p.author, p.fact);
+    }
+    return verdict(FactOutcome::kAdded);
+  }
+
+  Job& job = jit->second;
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  const bool same_job = fixed_fields(ref) == fixed_fields(a);
+  if (auto ait = job.attempts.find(k); ait != job.attempts.end()) {
+    if (!same_job) return verdict(FactOutcome::kRejected, Reject::kAnnounceMismatch);
+    ait->second.received = std::min(ait->second.received, received);
+    return verdict(FactOutcome::kDuplicate);
+  }
+  if (!same_job) {
+    // Attempt 0 is signed by the origin, so when it disagrees with later attempts that came
+    // first, they were the forgeries: they go, with what hung on them.
+    if (k != 0) return verdict(FactOutcome::kRejected, Reject::kAnnounceMismatch);
+    if (ref.origin() != a.origin()) job.cancel.reset();  // it was checked against a forgery
+    job.attempts.clear();
+  }
+  start_attempt(job, a, received);
+  std::vector<Pending<pb::Claim>> claims;
+  std::erase_if(job.held_claims, [&](const Pending<pb::Claim>& p) {
+    if (p.fact.attempt() != k) return false;
+    claims.push_back(p);
+    return true;
+  });
+  for (const auto& p : claims) claim_into(job, p.author, p.fact, p.received);
+  return verdict(FactOutcome::kAdded);
+}
+
+void JobBook::start_attempt(Job& job, const pb::JobAnnounce& a, Instant received) {
+  Attempt& at = job.attempts[a.attempt()];
+  at.announce = a;
+  at.received = received;
+}
+
+// --- claims ------------------------------------------------------------------------------------
+
+FactVerdict JobBook::add_claim(const PeerId& author, const pb::Claim& c, Instant received) {
+  auto jit = jobs_.find(c.job_id());
+  if (jit != jobs_.end()) return claim_into(jit->second, author, c, received);
+  if (Early* e = early_for(c.job_id(), received)) {
+    if (!merge_pending(e->claims, author, c, received, same_attempt)) {
+      e->claims.push_back({author, c, received});
+    }
+  }
+  return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+}
+
+FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim& c,
+                                Instant received) {
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  auto ait = job.attempts.find(c.attempt());
+  if (ait == job.attempts.end()) {
+    if (!attempt_in_range(ref, c.attempt())) {
+      return verdict(FactOutcome::kRejected, Reject::kBadField);
+    }
+    // Its attempt's announce is still on its way: check the claim when it comes.
+    if (!merge_pending(job.held_claims, author, c, received, same_attempt) &&
+        job.held_claims.size() < config_.max_held_per_job) {
+      job.held_claims.push_back({author, c, received});
+    }
+    return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+  }
+  Attempt& at = ait->second;
+  if (!directory_.serves(author, ref.model(), received)) {
+    return verdict(FactOutcome::kRejected, Reject::kNotAdvertised);
+  }
+  if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
+  if (at.claimed.contains(author)) return verdict(FactOutcome::kDuplicate);
+
+  const Rank rank = claim_rank(ref.job_id(), as_bytes(ref.nonce()), c.attempt(), author);
+  at.claims.emplace(rank, author);
+  at.claimed.emplace(author, rank);
+  release_held(job, author, c.attempt());
+
+  // Kept (a late claim can still decide who wins), but not forwarded when its attempt is over.
+  const bool superseded = job.attempts.rbegin()->first > c.attempt();
+  if (superseded || lapsed(job, derive(job), c.attempt(), received)) {
+    return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+  }
+  return verdict(FactOutcome::kAdded);
+}
+
+void JobBook::release_held(Job& job, const PeerId& author, uint32_t attempt) {
+  std::vector<Pending<pb::JobResult>> results;
+  std::erase_if(job.held_results, [&](const Pending<pb::JobResult>& p) {
+    if (p.author != author || p.fact.attempt() != attempt) return false;
+    results.push_back(p);
+    return true;
+  });
+  std::vector<Pending<pb::JobFailed>> failed;
+  std::erase_if(job.held_failed, [&](const Pending<pb::JobFailed>& p) {
+    if (p.author != author || p.fact.attempt() != attempt) return false;
+    failed.push_back(p);
+    return true;
+  });
+  for (const auto& p : results) result_into(job, p.author, p.fact, p.received);
+  for (const auto& p : failed) failed_into(job, p.author, p.fact, p.received);
+}
+
+// --- results and failures ----------------------------------------------------------------------
+
+FactVerdict JobBook::add_result(const PeerId& author, const pb::JobResult& r, Instant received) {
+  auto jit = jobs_.find(r.job_id());
+  if (jit != jobs_.end()) return result_into(jit->second, author, r, received);
+  if (Early* e = early_for(r.job_id(), received)) {
+    if (!merge_pending(e->results, author, r, received, same_slot<decltype(r)>)) {
+      e->results.push_back({author, r, received});
+    }
+  }
+  return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+}
+
+FactVerdict JobBook::add_failed(const PeerId& author, const pb::JobFailed& f, Instant received) {
+  auto jit = jobs_.find(f.job_id());
+  if (jit != jobs_.end()) return failed_into(jit->second, author, f, received);
+  if (Early* e = early_for(f.job_id(), received)) {
+    if (!merge_pending(e->failed, author, f, received, same_slot<decltype(f)>)) {
+      e->failed.push_back({author, f, received});
+    }
+  }
+  return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+}
+
+FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobResult& r,
+                                 Instant received) {
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  auto ait = job.attempts.find(r.attempt());
+  Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
+  bool winner = false;
+  if (auto v = check_slot(ref, at ? &at->claims : nullptr, at ? &at->claimed : nullptr, author, r,
+                          received, job.held_results, config_.max_held_per_job,
+                          job.held_results.size() + job.held_failed.size(), winner)) {
+    return *v;
+  }
+  auto& slot = at->results[r.generation()];
+  auto it = slot.find(author);
+  if (it != slot.end()) {
+    // Idempotent by (job, attempt, generation, author). Should an author send two different
+    // results for one slot, every book keeps the same one, whatever the order.
+    if (r.SerializeAsString() < it->second.SerializeAsString()) it->second = r;
+    return verdict(FactOutcome::kDuplicate);
+  }
+  slot.emplace(author, r);
+  return verdict(winner ? FactOutcome::kAdded : FactOutcome::kHeld);
+}
+
+FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFailed& f,
+                                 Instant received) {
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  auto ait = job.attempts.find(f.attempt());
+  Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
+  bool winner = false;
+  if (auto v = check_slot(ref, at ? &at->claims : nullptr, at ? &at->claimed : nullptr, author, f,
+                          received, job.held_failed, config_.max_held_per_job,
+                          job.held_results.size() + job.held_failed.size(), winner)) {
+    return *v;
+  }
+  if (!at->failed[f.generation()].insert(author).second) return verdict(FactOutcome::kDuplicate);
+  return verdict(winner ? FactOutcome::kAdded : FactOutcome::kHeld);
+}
+
+// --- cancels -----------------------------------------------------------------------------------
+
+FactVerdict JobBook::add_cancel(const PeerId& author, const pb::JobCancel& c, Instant received) {
+  auto jit = jobs_.find(c.job_id());
+  if (jit != jobs_.end()) return cancel_into(jit->second, author, c);
+  if (Early* e = early_for(c.job_id(), received)) {
+    if (!merge_pending(e->cancels, author, c, received, [](auto&, auto&) { return true; })) {
+      e->cancels.push_back({author, c, received});
+    }
+  }
+  return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
+}
+
+FactVerdict JobBook::cancel_into(Job& job, const PeerId& author, const pb::JobCancel& c) {
+  if (!same_peer(author, job.attempts.begin()->second.announce.origin())) {
+    return verdict(FactOutcome::kRejected, Reject::kNotOrigin);
+  }
+  if (job.cancel) {
+    if (c.SerializeAsString() < job.cancel->SerializeAsString()) job.cancel = c;  // order-free
+    return verdict(FactOutcome::kDuplicate);
+  }
+  job.cancel = c;
+  return verdict(FactOutcome::kAdded);
+}
+
+JobBook::Early* JobBook::early_for(const JobId& id, Instant received) {
+  auto it = early_.find(id);
+  if (it == early_.end()) {
+    if (early_.size() >= kMaxEarlyJobs) return nullptr;
+    it = early_.try_emplace(id).first;
+    it->second.first = received;
+  }
+  if (it->second.size() >= config_.max_held_per_job) return nullptr;
+  return &it->second;
+}
+
+// --- derived state -----------------------------------------------------------------------------
+
+JobBook::Derived JobBook::derive(const Job& job) const {
+  const uint32_t n = job.attempts.begin()->second.announce.n();
+  Derived d;
+  d.result_attempt.resize(n);
+  for (const auto& [k, at] : job.attempts) {
+    auto& winners = d.winners[k];
+    for (auto it = at.claims.begin(); it != at.claims.end() && winners.size() < n; ++it) {
+      winners.push_back(it->second);
+    }
+    // Attempts ascend, so the first attempt whose winner delivered is the one that counts.
+    for (uint32_t g = 0; g < winners.size(); ++g) {
+      if (d.result_attempt[g]) continue;
+      auto rit = at.results.find(g);
+      if (rit != at.results.end() && rit->second.contains(winners[g])) d.result_attempt[g] = k;
+    }
+  }
+  d.done = std::all_of(d.result_attempt.begin(), d.result_attempt.end(),
+                       [](const auto& a) { return a.has_value(); });
+  return d;
+}
+
+bool JobBook::lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant now) const {
+  const Attempt& at = job.attempts.at(attempt);
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  const Instant lease_end = after(after(at.received, ref.claim_window_ms()), ref.lease_ms());
+  const std::vector<PeerId>& winners = d.winners.at(attempt);
+  for (uint32_t g = 0; g < d.result_attempt.size(); ++g) {
+    if (d.result_attempt[g]) continue;
+    if (now >= lease_end) return true;
+    if (g >= winners.size()) continue;
+    if (!directory_.worker_live(winners[g], now)) return true;
+    auto fit = at.failed.find(g);
+    if (fit != at.failed.end() && fit->second.contains(winners[g])) return true;
+  }
+  return false;
+}
+
+std::pair<JobState, std::string> JobBook::state_of(const Job& job, const Derived& d,
+                                                   Instant now) const {
+  if (d.done) return {JobState::kDone, {}};
+  if (job.cancel) return {JobState::kCancelled, job.cancel->reason()};
+  const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+  Instant first = kNever;
+  for (const auto& [k, at] : job.attempts) first = std::min(first, at.received);
+  if (now >= after(first, ref.ttl_ms())) return {JobState::kFaulted, "ttl expired"};
+  const auto& [last, at] = *job.attempts.rbegin();
+  if (uint64_t(last) + 1 >= ref.max_attempts() && lapsed(job, d, last, now)) {
+    return {JobState::kFaulted, "attempts exhausted"};
+  }
+  if (at.claims.empty()) return {JobState::kQueued, {}};
+  if (now >= after(at.received, ref.claim_window_ms())) return {JobState::kProcessing, {}};
+  return {JobState::kClaimed, {}};
+}
+
+std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return std::nullopt;
+  const Job& job = jit->second;
+  const Derived d = derive(job);
+  JobView v;
+  v.id = id;
+  std::tie(v.state, v.reason) = state_of(job, d, now);
+  v.announce = &job.attempts.begin()->second.announce;
+  const auto& [last, at] = *job.attempts.rbegin();
+  v.attempt = last;
+  v.attempt_received = at.received;
+  v.claims = at.claims.size();
+  const std::vector<PeerId>& winners = d.winners.at(last);
+  v.generations.resize(d.result_attempt.size());
+  for (uint32_t g = 0; g < v.generations.size(); ++g) {
+    GenerationView& gv = v.generations[g];
+    if (g < winners.size()) gv.winner = winners[g];
+    if (!d.result_attempt[g]) continue;
+    const uint32_t k = *d.result_attempt[g];
+    const PeerId& author = d.winners.at(k)[g];
+    gv.result_attempt = k;
+    gv.result = &job.attempts.at(k).results.at(g).at(author);
+    gv.result_author = author;
+  }
+  return v;
+}
+
+std::vector<JobId> JobBook::jobs() const {
+  std::vector<JobId> out;
+  out.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instant now) const {
+  std::vector<pb::JobAnnounce> out;
+  for (const JobId& id : jobs()) {
+    const Job& job = jobs_.at(id);
+    const Derived d = derive(job);
+    const auto [state, reason] = state_of(job, d, now);
+    if (state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted) {
+      continue;
+    }
+    const auto& [last, at] = *job.attempts.rbegin();
+    if (!lapsed(job, d, last, now)) continue;  // (and out of attempts would be faulted)
+    auto origin = PeerId::from_multihash(as_bytes(at.announce.origin()));
+    if (!origin.has_value()) continue;
+    const std::optional<PeerId> announcer = directory_.announcer(id, origin.value(), now);
+    if (!announcer || *announcer != self) continue;
+
+    // Every winner of attempts 0…last that did not deliver its generation.
+    std::set<PeerId> excluded;
+    for (const auto& [k, a] : job.attempts) {
+      const std::vector<PeerId>& winners = d.winners.at(k);
+      for (uint32_t g = 0; g < winners.size(); ++g) {
+        auto rit = a.results.find(g);
+        if (rit == a.results.end() || !rit->second.contains(winners[g])) {
+          excluded.insert(winners[g]);
+        }
+      }
+    }
+    pb::JobAnnounce next = at.announce;
+    next.set_attempt(last + 1);
+    next.clear_excluded();
+    for (const PeerId& p : excluded) next.add_excluded(std::string(as_chars(p.multihash())));
+    out.push_back(std::move(next));
+  }
+  return out;
+}
+
+void JobBook::prune(Instant now) {
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    Job& job = it->second;
+    const JobState state = state_of(job, derive(job), now).first;
+    const bool finished =
+        state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted;
+    if (!finished) {
+      job.finished_at.reset();
+    } else if (!job.finished_at) {
+      job.finished_at = now;
+    }
+    if (finished && now - *job.finished_at >= config_.keep_finished) {
+      it = jobs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::erase_if(early_, [&](const auto& kv) { return now - kv.second.first >= kEarlyKeep; });
+}
+
+}  // namespace aipg::grid
