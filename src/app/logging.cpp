@@ -1,9 +1,21 @@
 #include "app/logging.hpp"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace aipg::app {
+
+namespace {
+
+// libprotobuf logs an error line for every peer message with a string field that is not UTF-8
+// (the parse then fails, and the caller counts and reports it once): any peer could flood the
+// log that way. Its lines go to our logger at debug level instead.
+void protobuf_log(google::protobuf::LogLevel, const char* file, int line, const std::string& msg) {
+  spdlog::debug("protobuf {}:{}: {}", file, line, msg);
+}
+
+}  // namespace
 
 Status configure_logging(const std::string& level, const std::string& format) {
   auto lvl = spdlog::level::from_str(level);
@@ -25,6 +37,7 @@ Status configure_logging(const std::string& level, const std::string& format) {
   }
   logger->set_level(lvl);
   spdlog::set_default_logger(logger);
+  google::protobuf::SetLogHandler(protobuf_log);
   return ok();
 }
 
