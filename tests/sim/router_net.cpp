@@ -155,6 +155,20 @@ MessageId RouterNet::publish(size_t node, const TopicId& topic, std::string data
 
 void RouterNet::inject(size_t a, size_t b, Rpc rpc) { send(a, b, std::move(rpc)); }
 
+bool RouterNet::publish_untracked(size_t node, const TopicId& topic, Bytes data) {
+  auto id = nodes_[node]->router->publish(topic, std::move(data), loop_.now());
+  pump(node);
+  return id.has_value();
+}
+
+void RouterNet::after(size_t node, Duration after, std::function<void()> fn) {
+  std::weak_ptr<bool> alive = alive_;
+  loop_.schedule_at(loop_.now() + after, [this, alive, node, fn = std::move(fn)] {
+    if (alive.expired() || !nodes_[node]->alive) return;
+    fn();
+  });
+}
+
 void RouterNet::every(Duration period, std::function<void()> fn) {
   auto tick = std::make_shared<std::function<void()>>();
   std::weak_ptr<bool> alive = alive_;
@@ -175,6 +189,7 @@ void RouterNet::pump(size_t node) {
     if (to) send(node, *to, std::move(o.rpc));
   }
   for (gossipsub::Delivery& d : n.router->take_deliveries()) {
+    if (n.on_delivery) n.on_delivery(d);
     auto pub = publications_.find(d.id);
     if (pub == publications_.end()) continue;  // not published through the harness
     Publication& p = pub->second;

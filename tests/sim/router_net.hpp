@@ -75,11 +75,26 @@ class RouterNet {
   MessageId publish(size_t node, const TopicId& topic, std::string data);
   // Sends `rpc` from a→b as if a's router had produced it (attackers, malformed input).
   void inject(size_t a, size_t b, Rpc rpc);
+  // Application hooks: every message `node` delivers (also untracked ones), and its validator.
+  void set_on_delivery(size_t node, std::function<void(const gossipsub::Delivery&)> fn) {
+    nodes_[node]->on_delivery = std::move(fn);
+  }
+  void set_validator(size_t node, gossipsub::Validator v) {
+    nodes_[node]->router->set_validator(std::move(v));
+  }
+  // Publishes without tracking deliveries (application traffic); false if the router refused.
+  bool publish_untracked(size_t node, const TopicId& topic, Bytes data);
+  // Runs `fn` once after `after` (virtual) unless the node has crashed by then.
+  void after(size_t node, Duration after, std::function<void()> fn);
+  // Flushes what the node's router queued outside a RouterNet call (e.g. from a timer).
+  void flush(size_t node) { pump(node); }
+
   // Runs `fn` every `period` (virtual), starting after one period, while the net lives.
   void every(Duration period, std::function<void()> fn);
 
   void run_for(Duration d) { loop_.run_for(d); }
   Instant now() const { return loop_.now(); }
+  WallTime wall_now() const { return loop_.wall_now(); }
   io::sim::SeededRng& rng() { return rng_; }
 
   size_t size() const { return nodes_.size(); }
@@ -105,6 +120,7 @@ class RouterNet {
     bool alive = true;
     std::set<size_t> links;
     runtime::TimerId heartbeat_timer = runtime::kNoTimer;
+    std::function<void(const gossipsub::Delivery&)> on_delivery;
   };
   struct Publication {
     size_t origin;
