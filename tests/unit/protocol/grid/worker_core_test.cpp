@@ -499,3 +499,40 @@ TEST(WorkerCore, AResultByTheWinnerOfAnEarlierAttemptStopsOurRun) {
 
 }  // namespace
 }  // namespace aipg::grid
+
+namespace aipg::grid {
+namespace {
+
+TEST(WorkerCore, UnhealthyClaimsNothingAndAdvertsSay) {
+  Grid g;
+  g.w.set_healthy(false);
+  g.hear_announce(announce(job_id(1)));
+  EXPECT_TRUE(claims_in(g.tick().publish, g.clock).empty());
+  g.clock.advance(seconds(60));
+  const Publishes ps = g.tick().publish;
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_FALSE(decode(ps[0], g.clock).worker_advert().healthy());
+  // Healthy again: the next announce is claimed, and our own book counts the claim.
+  g.w.set_healthy(true);
+  const pb::JobAnnounce a = announce(job_id(2));
+  g.hear_announce(a);
+  ASSERT_EQ(claims_in(g.tick().publish, g.clock).size(), 1u);
+  EXPECT_EQ(g.w.book().winners(a.job_id(), 0), std::vector<PeerId>{kSelf});
+}
+
+TEST(WorkerCore, AdvertCountsRunningSlots) {
+  Grid g(config(2));
+  g.hear_announce(announce(job_id(1)));
+  g.tick();
+  ASSERT_EQ(g.after_window().start.size(), 1u);
+  g.clock.advance(seconds(60));
+  const Publishes ps = g.tick().publish;
+  ASSERT_EQ(ps.size(), 1u);
+  const pb::GridMessage m = decode(ps[0], g.clock);
+  EXPECT_EQ(m.worker_advert().slots_total(), 2u);
+  EXPECT_EQ(m.worker_advert().slots_free(), 1u);
+  EXPECT_EQ(g.w.next_deadline(), g.clock.now + seconds(60));
+}
+
+}  // namespace
+}  // namespace aipg::grid
