@@ -413,6 +413,21 @@ std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {
   return v;
 }
 
+std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return {};
+  const Job& job = jit->second;
+  auto ait = job.attempts.find(attempt);
+  if (ait == job.attempts.end()) return {};
+  const uint32_t n = job.attempts.begin()->second.announce.n();
+  std::vector<PeerId> out;
+  for (auto it = ait->second.claims.begin(); it != ait->second.claims.end() && out.size() < n;
+       ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 std::vector<JobId> JobBook::jobs() const {
   std::vector<JobId> out;
   out.reserve(jobs_.size());

@@ -92,6 +92,10 @@ class JobBook {
   FactVerdict add_cancel(const PeerId& author, const pb::JobCancel& c, Instant received);
 
   std::optional<JobView> view(const JobId& id, Instant now) const;
+  // The winners of one attempt, by generation, among the claims known (empty for an unknown job
+  // or attempt). view() only shows the latest attempt's; a worker running an earlier one needs
+  // its own.
+  std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
   std::vector<JobId> jobs() const;  // sorted
   size_t size() const { return jobs_.size(); }
 

@@ -183,6 +183,23 @@ TEST_F(JobBookTest, AnnounceOfAttemptZeroOnlyFromOrigin) {
   EXPECT_FALSE(book.view(job_id(2), kT0).has_value());
 }
 
+TEST_F(JobBookTest, WinnersOfEachAttempt) {
+  const auto id = job_id(1);
+  const auto a0 = announce(id, Timing{.n = 2});
+  ASSERT_EQ(book.add_announce(kOrigin, a0, kT0).outcome, FactOutcome::kAdded);
+  EXPECT_TRUE(book.winners(id, 0).empty());
+  EXPECT_TRUE(book.winners(id, 1).empty());         // not announced
+  EXPECT_TRUE(book.winners(job_id(2), 0).empty());  // unknown job
+  for (int i = 0; i < 3; ++i) book.add_claim(kWorkers[i], claim(id), kT0);
+  const auto order0 = by_rank(a0, 0, {kWorkers[0], kWorkers[1], kWorkers[2]});
+  EXPECT_EQ(book.winners(id, 0), (std::vector<PeerId>{order0[0], order0[1]}));  // the first n
+  ASSERT_EQ(book.add_announce(kNodeA, announce(id, Timing{.n = 2}, 1), kT0 + 20s).outcome,
+            FactOutcome::kAdded);
+  book.add_claim(kWorkers[3], claim(id, 1), kT0 + 20s);
+  EXPECT_EQ(book.winners(id, 1), std::vector<PeerId>{kWorkers[3]});
+  EXPECT_EQ(book.winners(id, 0), (std::vector<PeerId>{order0[0], order0[1]}));  // still there
+}
+
 TEST_F(JobBookTest, LaterAttemptMustMatchAttemptZero) {
   const auto id = job_id(1);
   ASSERT_EQ(book.add_announce(kOrigin, announce(id), kT0).outcome, FactOutcome::kAdded);

@@ -1,0 +1,291 @@
+#include "protocol/grid/worker_core.hpp"
+
+#include <algorithm>
+
+#include "protocol/grid/message_check.hpp"
+#include "protocol/grid/topics.hpp"
+
+namespace aipg::grid {
+
+namespace {
+
+uint64_t ms_of(WallTime wall) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch());
+  return ms.count() < 0 ? 0 : uint64_t(ms.count());
+}
+
+Verdict verdict_of(const FactVerdict& f) {
+  switch (f.outcome) {
+    case FactOutcome::kAdded:
+      return {Verdict::Action::kAccept, f.reason, {}};
+    case FactOutcome::kRejected:
+      return {Verdict::Action::kReject, f.reason, {}};
+    case FactOutcome::kDuplicate:
+    case FactOutcome::kHeld:
+    case FactOutcome::kIgnored:
+      break;
+  }
+  return {Verdict::Action::kIgnore, f.reason, {}};
+}
+
+bool finished_state(JobState s) {
+  return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
+}
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence; true when it cut.
+bool truncate_utf8(std::string& s, size_t max) {
+  if (s.size() <= max) return false;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return true;
+}
+
+}  // namespace
+
+WorkerCore::WorkerCore(PeerId self, WorkerConfig config)
+    : self_(std::move(self)), config_(std::move(config)), book_(directory_) {
+  directory_.set_self(self_, /*is_api_node=*/false);
+  next_advert_ = Instant::min();
+}
+
+std::vector<std::string> WorkerCore::topics() const {
+  std::vector<std::string> out = {kWorkersTopic, kNodesTopic};
+  for (const WorkerModel& m : config_.models) {
+    std::string t = jobs_topic(m.name);
+    if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  return out;
+}
+
+size_t WorkerCore::slots_busy() const {
+  size_t busy = running_.size();
+  for (const auto& [key, c] : claims_) busy += c.decided ? 0 : 1;
+  return busy;
+}
+
+pb::WorkerAdvert WorkerCore::advert() const {
+  pb::WorkerAdvert a;
+  for (const WorkerModel& m : config_.models) {
+    pb::ModelInfo* info = a.add_models();
+    info->set_name(m.name);
+    info->set_max_length(m.max_length);
+    info->set_max_context_length(m.max_context_length);
+  }
+  a.set_slots_total(config_.slots);
+  a.set_slots_free(config_.slots > running_.size() ? config_.slots - uint32_t(running_.size()) : 0);
+  a.set_healthy(config_.healthy);
+  a.set_backend_kind(config_.backend_kind);
+  a.set_version(config_.version);
+  a.set_name(config_.name);
+  a.set_advert_interval_ms(uint32_t(
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.advert_interval).count()));
+  return a;
+}
+
+Publish WorkerCore::publish_advert(Instant now, WallTime wall) {
+  pb::GridMessage m;
+  *m.mutable_worker_advert() = advert();
+  // Gossipsub does not deliver our own messages: our book checks our claims against this.
+  directory_.on_worker_advert(self_, m.worker_advert(), now);
+  next_advert_ = now + PeerDirectory::interval(m.worker_advert().advert_interval_ms());
+  return {kWorkersTopic, encode_message(std::move(m), wall)};
+}
+
+Publishes WorkerCore::start(Instant now, WallTime wall) { return {publish_advert(now, wall)}; }
+
+Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
+                               Instant now, WallTime wall) {
+  (void)topic;  // the body decides; the protocol sets no rule on a body's topic
+  Checked c = check_message(data, wall);
+  if (c.outcome == CheckOutcome::kIgnore) {
+    return {Verdict::Action::kIgnore, c.reason, std::move(c.detail)};
+  }
+  if (c.outcome == CheckOutcome::kReject) {
+    return {Verdict::Action::kReject, c.reason, std::move(c.detail)};
+  }
+  const pb::GridMessage& m = c.message;
+  dirty_ = true;
+  switch (m.body_case()) {
+    case pb::GridMessage::kWorkerAdvert:
+      if (author == self_) return {Verdict::Action::kIgnore, Reject::kMalformed, "own advert"};
+      directory_.on_worker_advert(author, m.worker_advert(), now);
+      return {};
+    case pb::GridMessage::kNodeAdvert:
+      directory_.on_node_advert(author, m.node_advert(), now);
+      return {};
+    case pb::GridMessage::kAnnounce: {
+      const pb::JobAnnounce& a = m.announce();
+      const FactVerdict f = book_.add_announce(author, a, now);
+      const bool ours = std::any_of(config_.models.begin(), config_.models.end(),
+                                    [&](const WorkerModel& wm) { return wm.name == a.model(); });
+      const ClaimKey key{a.job_id(), a.attempt()};
+      if (f.outcome == FactOutcome::kAdded && ours && !claims_.contains(key)) {
+        candidates_[key] = {a, now + std::chrono::milliseconds(a.claim_window_ms())};
+      }
+      return verdict_of(f);
+    }
+    case pb::GridMessage::kClaim:
+      return verdict_of(book_.add_claim(author, m.claim(), now));
+    case pb::GridMessage::kResult:
+      return verdict_of(book_.add_result(author, m.result(), now));
+    case pb::GridMessage::kFailed:
+      return verdict_of(book_.add_failed(author, m.failed(), now));
+    case pb::GridMessage::kCancel:
+      return verdict_of(book_.add_cancel(author, m.cancel(), now));
+    case pb::GridMessage::BODY_NOT_SET:
+      break;
+  }
+  return {Verdict::Action::kIgnore, Reject::kMalformed, "no body"};
+}
+
+WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
+  Actions out;
+  decide_claims(now, wall, out);
+  check_running(now, out);
+  make_claims(now, wall, out);
+  if (now >= next_advert_) {
+    prune(now);
+    out.publish.push_back(publish_advert(now, wall));
+  }
+  dirty_ = false;
+  return out;
+}
+
+// Claims whose window has passed: a win starts its generation, a loss releases its slot.
+void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
+  for (auto& [key, claim] : claims_) {
+    if (claim.decided || now < claim.window_end) continue;
+    claim.decided = true;
+    const std::optional<JobView> view = book_.view(key.job_id, now);
+    if (!view || finished_state(view->state)) continue;
+    const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
+    auto it = std::find(winners.begin(), winners.end(), self_);
+    if (it == winners.end()) continue;
+    const uint32_t g = uint32_t(it - winners.begin());
+    if (g >= view->generations.size() || view->generations[g].result != nullptr) continue;
+    const pb::JobAnnounce& a = *view->announce;
+    Run run{{key.job_id, key.attempt, g}, a.model(), a.prompt(), a.params()};
+    out.start.push_back(run);
+    const RunKey run_key = run.key;
+    running_[run_key] = {std::move(run), ms_of(wall)};
+  }
+}
+
+// Runs that no longer count: the job is cancelled or over, the generation has a result from
+// someone else, or a claim that came late has moved us off that generation.
+void WorkerCore::check_running(Instant now, Actions& out) {
+  for (auto it = running_.begin(); it != running_.end();) {
+    const RunKey& key = it->first;
+    bool keep = false;
+    if (const std::optional<JobView> view = book_.view(key.job_id, now);
+        view && !finished_state(view->state) && key.generation < view->generations.size() &&
+        view->generations[key.generation].result == nullptr) {
+      const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
+      keep = key.generation < winners.size() && winners[key.generation] == self_;
+    }
+    if (keep) {
+      ++it;
+    } else {
+      out.stop.push_back(key);
+      it = running_.erase(it);
+    }
+  }
+}
+
+void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
+  std::erase_if(candidates_, [&](const auto& kv) {
+    return now >= kv.second.window_end || claims_.contains(kv.first);
+  });
+  if (!config_.healthy || candidates_.empty()) return;
+  const size_t busy = slots_busy();
+  if (busy >= config_.slots) return;
+
+  std::vector<const pb::JobAnnounce*> open;
+  for (const auto& [key, cand] : candidates_) {
+    const std::optional<JobView> view = book_.view(key.job_id, now);
+    // Only the latest attempt of a job still open is worth a claim.
+    if (!view || finished_state(view->state) || view->attempt != key.attempt) continue;
+    open.push_back(&cand.announce);
+  }
+  std::set<ClaimKey> claimed;
+  for (const auto& [key, c] : claims_) claimed.insert(key);
+  const auto chosen = choose_claims(open, config_.models, self_, claimed, config_.slots - busy);
+  if (chosen.empty()) return;
+
+  // Our book checks our own claims against our advert as of now (health may have changed).
+  directory_.on_worker_advert(self_, advert(), now);
+  for (const pb::JobAnnounce* a : chosen) {
+    const ClaimKey key{a->job_id(), a->attempt()};
+    const Candidate& cand = candidates_.at(key);
+    pb::GridMessage m;
+    m.mutable_claim()->set_job_id(a->job_id());
+    m.mutable_claim()->set_attempt(a->attempt());
+    book_.add_claim(self_, m.claim(), now);
+    claims_[key] = {
+        cand.window_end, false,
+        cand.window_end + std::chrono::milliseconds(a->ttl_ms()) + std::chrono::hours(1)};
+    out.publish.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
+  }
+  for (const pb::JobAnnounce* a : chosen) candidates_.erase(ClaimKey{a->job_id(), a->attempt()});
+}
+
+void WorkerCore::prune(Instant now) {
+  book_.prune(now);
+  directory_.forget_gone(now);
+  std::erase_if(claims_,
+                [&](const auto& kv) { return kv.second.decided && now >= kv.second.forget_at; });
+}
+
+Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tokens,
+                               std::string finish_reason, Instant now, WallTime wall) {
+  auto it = running_.find(key);
+  if (it == running_.end()) return {};
+  const Run& run = it->second.run;
+  const CheckLimits limits;
+  pb::GridMessage m;
+  pb::JobResult* r = m.mutable_result();
+  r->set_job_id(key.job_id);
+  r->set_attempt(key.attempt);
+  r->set_generation(key.generation);
+  if (truncate_utf8(text, limits.max_text_bytes)) finish_reason = "length";
+  truncate_utf8(finish_reason, limits.max_name_bytes);
+  r->set_text(std::move(text));
+  r->set_model(run.model);
+  if (run.params.has_seed()) r->set_seed(run.params.seed());
+  r->set_tokens(tokens);
+  r->set_finish_reason(std::move(finish_reason));
+  r->set_started_ms(it->second.started_ms);
+  r->set_finished_ms(ms_of(wall));
+  book_.add_result(self_, *r, now);
+  running_.erase(it);
+  dirty_ = true;  // a slot is free
+  return {{kResultsTopic, encode_message(std::move(m), wall)}};
+}
+
+Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now, WallTime wall) {
+  auto it = running_.find(key);
+  if (it == running_.end()) return {};
+  pb::GridMessage m;
+  pb::JobFailed* f = m.mutable_failed();
+  f->set_job_id(key.job_id);
+  f->set_attempt(key.attempt);
+  f->set_generation(key.generation);
+  truncate_utf8(reason, CheckLimits{}.max_name_bytes);
+  f->set_reason(std::move(reason));
+  book_.add_failed(self_, *f, now);
+  running_.erase(it);
+  dirty_ = true;
+  return {{kResultsTopic, encode_message(std::move(m), wall)}};
+}
+
+Instant WorkerCore::next_deadline() const {
+  if (dirty_) return Instant::min();
+  Instant d = next_advert_;
+  for (const auto& [key, c] : claims_) {
+    if (!c.decided) d = std::min(d, c.window_end);
+  }
+  return d;
+}
+
+}  // namespace aipg::grid

@@ -1,0 +1,127 @@
+// The worker side of the grid protocol (docs/protocol.md §2, §4, §5), sans-IO: one per worker
+// process. It hears adverts and job facts (keeping a peer directory and a job book, so it knows
+// the winners exactly as API nodes do), claims what it can run, starts a generation once its
+// claim window has passed and it wins, stops when it no longer does, and publishes results.
+//
+// The shell subscribes to topics(), publishes start(), feeds every received message to
+// on_message() (and returns its verdict to the gossipsub validator), calls tick() after messages
+// and at next_deadline(), runs what tick() starts and cancels what it stops on its backend, and
+// reports each run's end with finished() or failed().
+#pragma once
+
+#include <compare>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "protocol/grid/job_book.hpp"
+#include "protocol/grid/peer_directory.hpp"
+#include "protocol/grid/publish.hpp"
+#include "protocol/grid/scheduler.hpp"
+#include "protocol/grid/types.hpp"
+
+namespace aipg::grid {
+
+struct WorkerConfig {
+  std::vector<WorkerModel> models;
+  uint32_t slots = 1;
+  Duration advert_interval = kDefaultAdvertInterval;
+  std::string name;
+  std::string backend_kind;
+  bool healthy = true;
+  std::string version;
+};
+
+// What the gossipsub validator does with a received message.
+struct Verdict {
+  enum class Action { kAccept, kIgnore, kReject };
+  Action action = Action::kAccept;
+  Reject reason = Reject::kMalformed;  // for kIgnore (when known) and kReject
+  std::string detail;
+};
+
+// One generation of one attempt of one job: what a worker runs.
+struct RunKey {
+  JobId job_id;
+  uint32_t attempt = 0;
+  uint32_t generation = 0;
+  auto operator<=>(const RunKey&) const = default;
+};
+
+struct Run {
+  RunKey key;
+  std::string model;  // grid model name
+  std::string prompt;
+  pb::TextParams params;
+};
+
+class WorkerCore {
+ public:
+  struct Actions {
+    Publishes publish;
+    std::vector<Run> start;    // start these on the backend
+    std::vector<RunKey> stop;  // cancel these; their results must not be published
+  };
+
+  WorkerCore(PeerId self, WorkerConfig config);
+
+  // aipg/1/workers, aipg/1/nodes and the jobs topic of each model served.
+  std::vector<std::string> topics() const;
+  // The first WorkerAdvert.
+  Publishes start(Instant now, WallTime wall);
+  Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
+                     WallTime wall);
+  Actions tick(Instant now, WallTime wall);
+  // A run's end. Nothing is published for a run that is not running (stopped meanwhile).
+  Publishes finished(const RunKey& key, std::string text, uint32_t tokens,
+                     std::string finish_reason, Instant now, WallTime wall);
+  Publishes failed(const RunKey& key, std::string reason, Instant now, WallTime wall);
+  // The backend's health, told in the next advert; an unhealthy worker claims nothing.
+  void set_healthy(bool healthy) { config_.healthy = healthy; }
+
+  // When tick() is next due: the next advert or claim-window end, or a past instant when a
+  // message has changed something since the last tick.
+  Instant next_deadline() const;
+
+  size_t running() const { return running_.size(); }
+  // Slots taken by runs and by claims still in their window.
+  size_t slots_busy() const;
+  const PeerDirectory& directory() const { return directory_; }
+  const JobBook& book() const { return book_; }
+
+ private:
+  struct Candidate {  // an announce we may claim, until its claim window ends
+    pb::JobAnnounce announce;
+    Instant window_end{};
+  };
+  struct OurClaim {
+    Instant window_end{};
+    bool decided = false;  // the window has passed: it won (a run) or lost (slot released)
+    Instant forget_at{};
+  };
+  struct Running {
+    Run run;
+    uint64_t started_ms = 0;
+  };
+
+  pb::WorkerAdvert advert() const;
+  Publish publish_advert(Instant now, WallTime wall);
+  void decide_claims(Instant now, WallTime wall, Actions& out);
+  void check_running(Instant now, Actions& out);
+  void make_claims(Instant now, WallTime wall, Actions& out);
+  void prune(Instant now);
+
+  PeerId self_;
+  WorkerConfig config_;
+  PeerDirectory directory_;
+  JobBook book_;
+  Instant next_advert_ = kNever;
+  bool dirty_ = false;
+  std::map<ClaimKey, Candidate> candidates_;
+  std::map<ClaimKey, OurClaim> claims_;
+  std::map<RunKey, Running> running_;
+};
+
+}  // namespace aipg::grid
