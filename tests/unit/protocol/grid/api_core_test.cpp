@@ -168,6 +168,22 @@ TEST_F(ApiNodeCoreTest, TopicsAndStartAdvert) {
   EXPECT_EQ(core.models_seen(), std::vector<std::string>{kModel});
 }
 
+TEST_F(ApiNodeCoreTest, TickAdvertisesEveryIntervalWithOpenJobs) {
+  core.start(kT0, wall(kT0));
+  submit(request(), kT0);
+  EXPECT_TRUE(core.tick(kT0 + seconds(4), wall(kT0 + seconds(4))).empty());
+  const Instant t = kT0 + seconds(5);
+  Publishes ps = core.tick(t, wall(t));
+  ASSERT_EQ(ps.size(), 1u);
+  pb::GridMessage m = decode(ps[0]);
+  ASSERT_TRUE(m.has_node_advert());
+  EXPECT_EQ(m.node_advert().open_jobs(), 1u);
+  EXPECT_EQ(m.node_advert().version(), "test");
+  EXPECT_EQ(core.next_deadline(), t + seconds(1));
+  EXPECT_TRUE(core.tick(t + seconds(1), wall(t + seconds(1))).empty());
+  EXPECT_EQ(core.next_deadline(), t + seconds(2));
+}
+
 TEST_F(ApiNodeCoreTest, SubmitValidatesAgainstLimits) {
   auto bad_n = core.submit(request(50), kT0, wall(kT0));
   ASSERT_FALSE(bad_n.has_value());
