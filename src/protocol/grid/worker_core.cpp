@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/grid/message_check.hpp"
+#include "protocol/grid/rank.hpp"
 #include "protocol/grid/topics.hpp"
 
 namespace aipg::grid {
@@ -17,15 +18,15 @@ uint64_t ms_of(WallTime wall) {
 Verdict verdict_of(const FactVerdict& f) {
   switch (f.outcome) {
     case FactOutcome::kAdded:
-      return {Verdict::Action::kAccept, f.reason, {}};
+      return {Validation::kAccept, f.reason, {}};
     case FactOutcome::kRejected:
-      return {Verdict::Action::kReject, f.reason, {}};
+      return {Validation::kReject, f.reason, {}};
     case FactOutcome::kDuplicate:
     case FactOutcome::kHeld:
     case FactOutcome::kIgnored:
       break;
   }
-  return {Verdict::Action::kIgnore, f.reason, {}};
+  return {Validation::kIgnore, f.reason, {}};
 }
 
 bool finished_state(JobState s) {
@@ -99,16 +100,16 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
   (void)topic;  // the body decides; the protocol sets no rule on a body's topic
   Checked c = check_message(data, wall);
   if (c.outcome == CheckOutcome::kIgnore) {
-    return {Verdict::Action::kIgnore, c.reason, std::move(c.detail)};
+    return {Validation::kIgnore, c.reason, std::move(c.detail)};
   }
   if (c.outcome == CheckOutcome::kReject) {
-    return {Verdict::Action::kReject, c.reason, std::move(c.detail)};
+    return {Validation::kReject, c.reason, std::move(c.detail)};
   }
   const pb::GridMessage& m = c.message;
   dirty_ = true;
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
-      if (author == self_) return {Verdict::Action::kIgnore, Reject::kMalformed, "own advert"};
+      if (author == self_) return {Validation::kIgnore, Reject::kMalformed, "own advert"};
       directory_.on_worker_advert(author, m.worker_advert(), now);
       return {};
     case pb::GridMessage::kNodeAdvert:
@@ -136,7 +137,7 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
     case pb::GridMessage::BODY_NOT_SET:
       break;
   }
-  return {Verdict::Action::kIgnore, Reject::kMalformed, "no body"};
+  return {Validation::kIgnore, Reject::kMalformed, "no body"};
 }
 
 WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
@@ -194,8 +195,11 @@ void WorkerCore::check_running(Instant now, Actions& out) {
 }
 
 void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
+  // Only the latest attempt of a job still open is worth a claim; the rest are forgotten.
   std::erase_if(candidates_, [&](const auto& kv) {
-    return now >= kv.second.window_end || claims_.contains(kv.first);
+    if (claims_.contains(kv.first)) return true;
+    const std::optional<JobView> view = book_.view(kv.first.job_id, now);
+    return !view || finished_state(view->state) || view->attempt != kv.first.attempt;
   });
   if (!config_.healthy || candidates_.empty()) return;
   const size_t busy = slots_busy();
@@ -203,10 +207,14 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
 
   std::vector<const pb::JobAnnounce*> open;
   for (const auto& [key, cand] : candidates_) {
-    const std::optional<JobView> view = book_.view(key.job_id, now);
-    // Only the latest attempt of a job still open is worth a claim.
-    if (!view || finished_state(view->state) || view->attempt != key.attempt) continue;
-    open.push_back(&cand.announce);
+    const pb::JobAnnounce& a = cand.announce;
+    if (now < cand.window_end) {
+      if (!likely_winner(a, now)) continue;
+    } else if (book_.view(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
+      // Served: a late claim could only displace a winner that has started.
+      continue;
+    }
+    open.push_back(&a);
   }
   std::set<ClaimKey> claimed;
   for (const auto& [key, c] : claims_) claimed.insert(key);
@@ -228,6 +236,19 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     out.publish.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
   }
   for (const pb::JobAnnounce* a : chosen) candidates_.erase(ClaimKey{a->job_id(), a->attempt()});
+}
+
+bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now) const {
+  // docs/protocol.md §4: of W eligible workers, about claimants_per_generation × n claim during
+  // the window — those whose rank starts below 2^64 × that / W. Ranks are uniform, so the
+  // winners are the same as if everyone had claimed, unless nobody's rank qualifies (then the
+  // job gets its claims after the window), at a fraction of the messages and wasted starts.
+  if (config_.claimants_per_generation == 0) return true;
+  const uint64_t target = uint64_t(config_.claimants_per_generation) * std::max<uint32_t>(1, a.n());
+  const uint64_t eligible = directory_.workers_for(a.model(), now).size();
+  if (eligible <= target) return true;
+  const Rank r = claim_rank(a.job_id(), as_bytes(a.nonce()), a.attempt(), self_);
+  return get_be64(r.data()) < UINT64_MAX / eligible * target;
 }
 
 void WorkerCore::prune(Instant now) {

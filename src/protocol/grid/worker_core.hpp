@@ -21,6 +21,7 @@
 #include "protocol/grid/publish.hpp"
 #include "protocol/grid/scheduler.hpp"
 #include "protocol/grid/types.hpp"
+#include "protocol/grid/verdict.hpp"
 
 namespace aipg::grid {
 
@@ -32,14 +33,9 @@ struct WorkerConfig {
   std::string backend_kind;
   bool healthy = true;
   std::string version;
-};
-
-// What the gossipsub validator does with a received message.
-struct Verdict {
-  enum class Action { kAccept, kIgnore, kReject };
-  Action action = Action::kAccept;
-  Reject reason = Reject::kMalformed;  // for kIgnore (when known) and kReject
-  std::string detail;
+  // During a claim window only about this many workers per generation claim, picked by rank
+  // (docs/protocol.md §4); 0 = every eligible worker claims.
+  uint32_t claimants_per_generation = 3;
 };
 
 // One generation of one attempt of one job: what a worker runs.
@@ -92,7 +88,9 @@ class WorkerCore {
   const JobBook& book() const { return book_; }
 
  private:
-  struct Candidate {  // an announce we may claim, until its claim window ends
+  bool likely_winner(const pb::JobAnnounce& a, Instant now) const;
+
+  struct Candidate {  // an announce we may claim while its attempt is open
     pb::JobAnnounce announce;
     Instant window_end{};
   };

@@ -120,6 +120,7 @@ WorkerConfig config(uint32_t slots = 1) {
   cfg.advert_interval = seconds(60);  // adverts out of the way unless a test wants them
   cfg.name = "w";
   cfg.backend_kind = "ollama";
+  cfg.claimants_per_generation = 0;  // every eligible worker claims, unless a test says so
   return cfg;
 }
 
@@ -203,22 +204,22 @@ TEST(WorkerCore, TopicsAndFirstAdvert) {
 
 TEST(WorkerCore, VerdictsForTheValidator) {
   Grid g;
-  EXPECT_EQ(g.hear(kOrigin, kNodesTopic, Bytes{1, 2, 3}).action, Verdict::Action::kReject);
+  EXPECT_EQ(g.hear(kOrigin, kNodesTopic, Bytes{1, 2, 3}).validation, Validation::kReject);
   const pb::JobAnnounce a = announce(job_id(1));
   // Attempt 0 not by its origin.
   Verdict v = g.hear(kOthers[0], jobs_topic(kModel), announce_msg(a, g.clock));
-  EXPECT_EQ(v.action, Verdict::Action::kReject);
+  EXPECT_EQ(v.validation, Validation::kReject);
   EXPECT_EQ(v.reason, Reject::kNotOrigin);
-  EXPECT_EQ(g.hear_announce(a).action, Verdict::Action::kAccept);
-  EXPECT_EQ(g.hear_announce(a).action, Verdict::Action::kIgnore);  // duplicate
+  EXPECT_EQ(g.hear_announce(a).validation, Validation::kAccept);
+  EXPECT_EQ(g.hear_announce(a).validation, Validation::kIgnore);  // duplicate
   // A claim by a peer that never advertised the model.
   v = g.hear_claim(peer(99), a.job_id());
-  EXPECT_EQ(v.action, Verdict::Action::kReject);
+  EXPECT_EQ(v.validation, Validation::kReject);
   EXPECT_EQ(v.reason, Reject::kNotAdvertised);
-  EXPECT_EQ(g.hear_claim(kOthers[0], a.job_id()).action, Verdict::Action::kAccept);
+  EXPECT_EQ(g.hear_claim(kOthers[0], a.job_id()).validation, Validation::kAccept);
   // A cancel not by the origin.
   v = g.hear(kOthers[0], jobs_topic(kModel), cancel_msg(a.job_id(), g.clock));
-  EXPECT_EQ(v.action, Verdict::Action::kReject);
+  EXPECT_EQ(v.validation, Validation::kReject);
   EXPECT_EQ(v.reason, Reject::kNotOrigin);
 }
 
@@ -257,16 +258,18 @@ TEST(WorkerCore, AtMostSlotsAtOnceCountingClaimsInTheirWindow) {
   act = g.after_window();  // alone: we win both
   ASSERT_EQ(act.start.size(), 2u);
   EXPECT_EQ(g.w.running(), 2u);
-  EXPECT_TRUE(claims_in(act.publish, g.clock).empty());  // job 3's window is over
+  EXPECT_TRUE(claims_in(act.publish, g.clock).empty());  // no free slot for job 3
 
-  // Full: a new announce is not claimed until a slot frees within its window.
+  // Full: a new announce is not claimed until a slot frees.
   g.hear_announce(announce(job_id(4)));
   EXPECT_TRUE(claims_in(g.tick().publish, g.clock).empty());
   EXPECT_FALSE(
       g.w.finished(act.start[0].key, "done", 3, "stop", g.clock.now, g.clock.wall()).empty());
+  // The freed slot goes to the oldest job nobody has claimed: job 3, whose window passed while
+  // we were full (an unclaimed job is worth a late claim).
   claims = claims_in(g.tick().publish, g.clock);
   ASSERT_EQ(claims.size(), 1u);
-  EXPECT_EQ(claims[0].job_id(), job_id(4));
+  EXPECT_EQ(claims[0].job_id(), job_id(3));
   EXPECT_EQ(g.w.slots_busy(), 2u);
 }
 
@@ -345,17 +348,17 @@ TEST(WorkerCore, TwoGenerationsTwoWorkers) {
   for (WorkerCore* w : {&a, &b}) {
     EXPECT_EQ(w->on_message(kOrigin, jobs_topic(kModel), announce_msg(ann, clock), clock.now,
                             clock.wall())
-                  .action,
-              Verdict::Action::kAccept);
+                  .validation,
+              Validation::kAccept);
   }
   const Publishes ca = a.tick(clock.now, clock.wall()).publish;
   const Publishes cb = b.tick(clock.now, clock.wall()).publish;
   ASSERT_EQ(ca.size(), 1u);
   ASSERT_EQ(cb.size(), 1u);
-  EXPECT_EQ(b.on_message(a_id, ca[0].topic, ca[0].data, clock.now, clock.wall()).action,
-            Verdict::Action::kAccept);
-  EXPECT_EQ(a.on_message(b_id, cb[0].topic, cb[0].data, clock.now, clock.wall()).action,
-            Verdict::Action::kAccept);
+  EXPECT_EQ(b.on_message(a_id, ca[0].topic, ca[0].data, clock.now, clock.wall()).validation,
+            Validation::kAccept);
+  EXPECT_EQ(a.on_message(b_id, cb[0].topic, cb[0].data, clock.now, clock.wall()).validation,
+            Validation::kAccept);
   clock.advance(milliseconds(kWindowMs));
   const auto sa = a.tick(clock.now, clock.wall()).start;
   const auto sb = b.tick(clock.now, clock.wall()).start;
@@ -428,8 +431,8 @@ TEST(WorkerCore, CancelStopsTheRun) {
   g.tick();
   const auto act = g.after_window();
   ASSERT_EQ(act.start.size(), 1u);
-  EXPECT_EQ(g.hear(kOrigin, jobs_topic(kModel), cancel_msg(a.job_id(), g.clock)).action,
-            Verdict::Action::kAccept);
+  EXPECT_EQ(g.hear(kOrigin, jobs_topic(kModel), cancel_msg(a.job_id(), g.clock)).validation,
+            Validation::kAccept);
   const auto stop = g.tick().stop;
   ASSERT_EQ(stop.size(), 1u);
   EXPECT_EQ(stop[0], act.start[0].key);
@@ -455,14 +458,14 @@ TEST(WorkerCore, ReannounceExcludingUsIsNotClaimed) {
   // The lease runs out; the announcer re-announces attempt 1 excluding us.
   g.clock.advance(seconds(11));
   const pb::JobAnnounce a1 = announce(job_id(1), 1, 1, {kSelf});
-  EXPECT_EQ(g.hear_announce(a1).action, Verdict::Action::kAccept);
+  EXPECT_EQ(g.hear_announce(a1).validation, Validation::kAccept);
   auto act = g.tick();
   EXPECT_TRUE(claims_in(act.publish, g.clock).empty());
   EXPECT_TRUE(act.stop.empty());  // our attempt-0 run may still deliver (lowest attempt counts)
   // An attempt that does not exclude us is claimed.
   g.clock.advance(seconds(11));
   const pb::JobAnnounce a2 = announce(job_id(1), 1, 2, {kOthers[0]});
-  EXPECT_EQ(g.hear_announce(a2).action, Verdict::Action::kAccept);
+  EXPECT_EQ(g.hear_announce(a2).validation, Validation::kAccept);
   const auto claims = claims_in(g.tick().publish, g.clock);
   ASSERT_EQ(claims.size(), 1u);
   EXPECT_EQ(claims[0].attempt(), 2u);
@@ -491,7 +494,7 @@ TEST(WorkerCore, AResultByTheWinnerOfAnEarlierAttemptStopsOurRun) {
         m.mutable_result()->set_text("late but counted");
       },
       g.clock);
-  EXPECT_EQ(g.hear(other, kResultsTopic, r).action, Verdict::Action::kAccept);
+  EXPECT_EQ(g.hear(other, kResultsTopic, r).validation, Validation::kAccept);
   const auto stop = g.tick().stop;
   ASSERT_EQ(stop.size(), 1u);
   EXPECT_EQ(stop[0], act.start[0].key);
@@ -512,12 +515,14 @@ TEST(WorkerCore, UnhealthyClaimsNothingAndAdvertsSay) {
   const Publishes ps = g.tick().publish;
   ASSERT_EQ(ps.size(), 1u);
   EXPECT_FALSE(decode(ps[0], g.clock).worker_advert().healthy());
-  // Healthy again: the next announce is claimed, and our own book counts the claim.
+  // Healthy again: the oldest job nobody claimed gets our one slot (its window is long over,
+  // but an unclaimed job is still worth a late claim), and our own book counts the claim.
   g.w.set_healthy(true);
-  const pb::JobAnnounce a = announce(job_id(2));
-  g.hear_announce(a);
-  ASSERT_EQ(claims_in(g.tick().publish, g.clock).size(), 1u);
-  EXPECT_EQ(g.w.book().winners(a.job_id(), 0), std::vector<PeerId>{kSelf});
+  g.hear_announce(announce(job_id(2)));
+  const auto claims = claims_in(g.tick().publish, g.clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].job_id(), job_id(1));
+  EXPECT_EQ(g.w.book().winners(job_id(1), 0), std::vector<PeerId>{kSelf});
 }
 
 TEST(WorkerCore, AdvertCountsRunningSlots) {
@@ -532,6 +537,49 @@ TEST(WorkerCore, AdvertCountsRunningSlots) {
   EXPECT_EQ(m.worker_advert().slots_total(), 2u);
   EXPECT_EQ(m.worker_advert().slots_free(), 1u);
   EXPECT_EQ(g.w.next_deadline(), g.clock.now + seconds(60));
+}
+
+}  // namespace
+}  // namespace aipg::grid
+
+namespace aipg::grid {
+namespace {
+
+// docs/protocol.md §4: with 5 eligible workers and one claimant wanted per generation, a worker
+// claims during the window exactly the jobs whose rank starts below 2^64 / 5; after the window
+// it claims those nobody claimed.
+TEST(WorkerCore, FewClaimantsByRankThenTheUnclaimedAfterTheWindow) {
+  WorkerConfig cfg = config(200);
+  cfg.claimants_per_generation = 1;
+  Grid g(cfg);
+  std::set<JobId> expected;
+  std::vector<pb::JobAnnounce> all;
+  for (uint8_t i = 1; i <= 100; ++i) {
+    pb::JobAnnounce a = announce(job_id(i));
+    all.push_back(a);
+    g.hear_announce(a);
+    const Rank r = claim_rank(a.job_id(), as_bytes(a.nonce()), 0, kSelf);
+    if (get_be64(r.data()) < UINT64_MAX / 5) expected.insert(a.job_id());
+  }
+  std::set<JobId> claimed;
+  for (const auto& c : claims_in(g.tick().publish, g.clock)) claimed.insert(c.job_id());
+  EXPECT_EQ(claimed, expected);
+  EXPECT_GT(claimed.size(), 5u);
+  EXPECT_LT(claimed.size(), 40u);
+  // Another worker claims one of the rest during the window: that one stays theirs.
+  const pb::JobAnnounce* theirs = nullptr;
+  for (const auto& a : all) {
+    if (!expected.count(a.job_id())) {
+      theirs = &a;
+      break;
+    }
+  }
+  ASSERT_NE(theirs, nullptr);
+  g.hear_claim(kOthers[0], theirs->job_id());
+  std::set<JobId> late;
+  for (const auto& c : claims_in(g.after_window().publish, g.clock)) late.insert(c.job_id());
+  EXPECT_EQ(late.size() + claimed.size() + 1, all.size());
+  EXPECT_FALSE(late.count(theirs->job_id()));
 }
 
 }  // namespace

@@ -1,0 +1,279 @@
+#include "protocol/grid/api_core.hpp"
+
+#include <algorithm>
+
+#include "protocol/grid/topics.hpp"
+
+namespace aipg::grid {
+
+namespace {
+
+uint64_t unix_ms(WallTime t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return ms < 0 ? 0 : static_cast<uint64_t>(ms);
+}
+
+bool finished(JobState s) {
+  return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
+}
+
+// A message this node writes must pass the check every receiver makes, or it would be rejected
+// (and this node scored down) all over the grid. The detail names the field and the limit;
+// `prefix` ("announce.") is dropped so that it names the caller's field.
+Result<Bytes> encode_checked(const pb::GridMessage& m, WallTime wall, const CheckLimits& limits,
+                             std::string_view prefix) {
+  Bytes data = encode_message(m, wall);
+  Checked c = check_message(data, wall, limits);
+  if (c.outcome == CheckOutcome::kOk) return data;
+  std::string detail = c.detail;
+  if (detail.starts_with(prefix)) detail.erase(0, prefix.size());
+  return make_error(c.reason == Reject::kTooLarge ? Errc::too_large : Errc::invalid_argument,
+                    detail);
+}
+
+Result<void> range(const char* field, uint64_t value, uint64_t lo, uint64_t hi) {
+  if (value >= lo && value <= hi) return ok();
+  return make_error(Errc::invalid_argument, std::string(field) + " is " + std::to_string(value) +
+                                                ", must be " + std::to_string(lo) + ".." +
+                                                std::to_string(hi));
+}
+
+}  // namespace
+
+Result<void> ApiNodeConfig::validate() const {
+  AIPG_TRY(limits.validate());
+  if (advert_interval < kMinAdvertInterval || advert_interval > kMaxAdvertInterval) {
+    return make_error(Errc::invalid_argument, "advert_interval must be 1..60 s");
+  }
+  if (check_interval <= Duration::zero()) {
+    return make_error(Errc::invalid_argument, "check_interval must be positive");
+  }
+  AIPG_TRY(range("max_attempts", max_attempts, 1, limits.max_attempts));
+  AIPG_TRY(
+      range("default_claim_window_ms", default_claim_window_ms, 0, limits.max_claim_window_ms));
+  AIPG_TRY(range("default_ttl_ms", default_ttl_ms, 1, limits.max_ttl_ms));
+  AIPG_TRY(range("default_lease_ms", default_lease_ms, 1, limits.max_lease_ms));
+  AIPG_TRY(range("http_url bytes", http_url.size(), 0, limits.max_name_bytes));
+  AIPG_TRY(range("version bytes", version.size(), 0, limits.max_name_bytes));
+  return ok();
+}
+
+ApiNodeCore::ApiNodeCore(PeerId self, ApiNodeConfig config, runtime::Rng& rng)
+    : self_(std::move(self)),
+      config_(std::move(config)),
+      rng_(rng),
+      book_(directory_, config_.book) {
+  directory_.set_self(self_, /*is_api_node=*/true);
+}
+
+std::vector<std::string> ApiNodeCore::topics(const std::vector<std::string>& models) const {
+  std::set<std::string> out = {kWorkersTopic, kNodesTopic, kResultsTopic};
+  for (const std::string& m : models) {
+    if (std::string t = jobs_topic(m); !t.empty()) out.insert(std::move(t));
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<std::string> ApiNodeCore::models_seen() const {
+  return {models_.begin(), models_.end()};
+}
+
+void ApiNodeCore::learn_model(const std::string& model) {
+  if (model.empty() || models_.size() >= config_.max_models_seen) return;
+  models_.insert(model);
+}
+
+// --- adverts -----------------------------------------------------------------------------------
+
+Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
+  uint32_t open = 0;
+  for (const JobId& id : own_) {
+    auto v = book_.view(id, now);
+    if (v && !finished(v->state)) ++open;
+  }
+  pb::GridMessage m;
+  pb::NodeAdvert* a = m.mutable_node_advert();
+  a->set_http_url(config_.http_url);
+  a->set_version(config_.version);
+  a->set_open_jobs(open);
+  a->set_advert_interval_ms(static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.advert_interval).count()));
+  return {kNodesTopic, encode_message(std::move(m), wall)};
+}
+
+Publishes ApiNodeCore::start(Instant now, WallTime wall) {
+  next_advert_ = now + config_.advert_interval;
+  next_check_ = now + config_.check_interval;
+  return {node_advert(now, wall)};
+}
+
+// --- submit and cancel -------------------------------------------------------------------------
+
+Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& request, Instant now,
+                                                        WallTime wall) {
+  pb::GridMessage m;
+  pb::JobAnnounce& a = *m.mutable_announce();
+  JobId id(kJobIdSize, '\0');
+  do {
+    rng_.fill(MutBytesView(reinterpret_cast<uint8_t*>(id.data()), id.size()));
+  } while (book_.view(id, now).has_value());
+  std::string nonce(kNonceSize, '\0');
+  rng_.fill(MutBytesView(reinterpret_cast<uint8_t*>(nonce.data()), nonce.size()));
+  a.set_job_id(id);
+  a.set_nonce(std::move(nonce));
+  a.set_origin(std::string(as_chars(self_.multihash())));
+  a.set_model(request.model);
+  a.set_kind(pb::JOB_KIND_TEXT);
+  a.set_prompt(request.prompt);
+  *a.mutable_params() = request.params;
+  a.set_n(request.n);
+  a.set_created_ms(unix_ms(wall));
+  a.set_ttl_ms(request.ttl_ms.value_or(config_.default_ttl_ms));
+  a.set_claim_window_ms(request.claim_window_ms.value_or(config_.default_claim_window_ms));
+  a.set_lease_ms(config_.default_lease_ms);
+  a.set_max_attempts(config_.max_attempts);
+  a.set_attempt(0);
+
+  AIPG_TRY_ASSIGN(Bytes data, encode_checked(m, wall, config_.limits, "announce."));
+  const FactVerdict v = book_.add_announce(self_, a, now);
+  if (v.outcome != FactOutcome::kAdded) {
+    return make_error(Errc::resource_limit,
+                      std::string("job book refused the job: ") + to_string(v.reason));
+  }
+  own_.insert(id);
+  learn_model(request.model);
+  Publishes out;
+  out.push_back({jobs_topic(request.model), std::move(data)});
+  return std::pair{std::move(id), std::move(out)};
+}
+
+Result<Publishes> ApiNodeCore::cancel(const JobId& id, std::string reason, Instant now,
+                                      WallTime wall) {
+  auto v = own_.contains(id) ? book_.view(id, now) : std::nullopt;
+  if (!v) return make_error(Errc::not_found, "no job of ours with that id");
+  if (finished(v->state)) return Publishes{};
+  pb::GridMessage m;
+  pb::JobCancel& c = *m.mutable_cancel();
+  c.set_job_id(id);
+  c.set_reason(std::move(reason));
+  AIPG_TRY_ASSIGN(Bytes data, encode_checked(m, wall, config_.limits, "cancel."));
+  book_.add_cancel(self_, c, now);
+  Publishes out;
+  out.push_back({jobs_topic(v->announce->model()), std::move(data)});
+  return out;
+}
+
+// --- incoming ----------------------------------------------------------------------------------
+
+Verdict ApiNodeCore::reject(Reject reason, std::string detail) {
+  ++rejections_[to_string(reason)];
+  return {Validation::kReject, reason, std::move(detail)};
+}
+
+Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
+  switch (v.outcome) {
+    case FactOutcome::kAdded:
+      return {Validation::kAccept, std::nullopt, {}};
+    case FactOutcome::kDuplicate:
+    case FactOutcome::kHeld:
+      return {Validation::kIgnore, std::nullopt, {}};
+    case FactOutcome::kIgnored:
+      return {Validation::kIgnore, v.reason, {}};
+    case FactOutcome::kRejected:
+      return reject(v.reason, {});
+  }
+  return {Validation::kIgnore, std::nullopt, {}};
+}
+
+Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
+                                Instant now, WallTime wall) {
+  Checked c = check_message(data, wall, config_.limits);
+  if (c.outcome == CheckOutcome::kIgnore) return {Validation::kIgnore, std::nullopt, c.detail};
+  if (c.outcome == CheckOutcome::kReject) return reject(c.reason, std::move(c.detail));
+  // Our own messages are in our book already (gossipsub does not deliver them back anyway).
+  if (author == self_) return {Validation::kIgnore, std::nullopt, "our own"};
+
+  const pb::GridMessage& m = c.message;
+  // Every body has its topic (docs/protocol.md §1); elsewhere it would reach the wrong peers.
+  auto wrong_topic = [&](const char* body) {
+    return reject(Reject::kBadField, std::string(body) + " on topic " + topic);
+  };
+  // A jobs topic must be the job's model's (when the job is known).
+  auto job_topic_ok = [&](const JobId& id) {
+    auto model = model_of_jobs_topic(topic);
+    if (!model) return false;
+    auto v = book_.view(id, now);
+    return !v || v->announce->model() == *model;
+  };
+  switch (m.body_case()) {
+    case pb::GridMessage::kWorkerAdvert:
+      if (topic != kWorkersTopic) return wrong_topic("worker_advert");
+      directory_.on_worker_advert(author, m.worker_advert(), now);
+      for (const pb::ModelInfo& info : m.worker_advert().models()) learn_model(info.name());
+      return {Validation::kAccept, std::nullopt, {}};
+    case pb::GridMessage::kNodeAdvert:
+      if (topic != kNodesTopic) return wrong_topic("node_advert");
+      directory_.on_node_advert(author, m.node_advert(), now);
+      return {Validation::kAccept, std::nullopt, {}};
+    case pb::GridMessage::kAnnounce:
+      if (model_of_jobs_topic(topic) != m.announce().model()) return wrong_topic("announce");
+      return from_fact(book_.add_announce(author, m.announce(), now));
+    case pb::GridMessage::kClaim:
+      if (!job_topic_ok(m.claim().job_id())) return wrong_topic("claim");
+      return from_fact(book_.add_claim(author, m.claim(), now));
+    case pb::GridMessage::kCancel:
+      if (!job_topic_ok(m.cancel().job_id())) return wrong_topic("cancel");
+      return from_fact(book_.add_cancel(author, m.cancel(), now));
+    case pb::GridMessage::kResult:
+      if (topic != kResultsTopic) return wrong_topic("result");
+      return from_fact(book_.add_result(author, m.result(), now));
+    case pb::GridMessage::kFailed:
+      if (topic != kResultsTopic) return wrong_topic("failed");
+      return from_fact(book_.add_failed(author, m.failed(), now));
+    case pb::GridMessage::BODY_NOT_SET:
+      break;
+  }
+  return {Validation::kIgnore, std::nullopt, "no body we know"};
+}
+
+// --- time --------------------------------------------------------------------------------------
+
+Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
+  Publishes out;
+  if (now >= next_advert_) {
+    book_.prune(now);
+    directory_.forget_gone(now);
+    std::erase_if(own_, [&](const JobId& id) { return !book_.view(id, now).has_value(); });
+    out.push_back(node_advert(now, wall));
+    next_advert_ = now + config_.advert_interval;
+  }
+  if (now >= next_check_) {
+    for (pb::JobAnnounce& a : book_.due_reannounces(self_, now)) {
+      if (book_.add_announce(self_, a, now).outcome != FactOutcome::kAdded) continue;
+      pb::GridMessage m;
+      const std::string topic = jobs_topic(a.model());
+      *m.mutable_announce() = std::move(a);
+      out.push_back({topic, encode_message(std::move(m), wall)});
+    }
+    next_check_ = now + config_.check_interval;
+  }
+  return out;
+}
+
+Instant ApiNodeCore::next_deadline() const { return std::min(next_advert_, next_check_); }
+
+std::map<std::string, ModelStats> ApiNodeCore::model_stats(Instant now) const {
+  std::map<std::string, ModelStats> out;
+  for (const std::string& m : models_) out[m];
+  for (const JobId& id : book_.jobs()) {
+    auto v = book_.view(id, now);
+    if (!v) continue;
+    ModelStats& s = out[v->announce->model()];
+    if (v->state == JobState::kQueued) ++s.queued;
+    if (v->state == JobState::kClaimed || v->state == JobState::kProcessing) ++s.processing;
+  }
+  for (auto& [model, s] : out) s.workers = directory_.workers_for(model, now).size();
+  return out;
+}
+
+}  // namespace aipg::grid

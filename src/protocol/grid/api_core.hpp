@@ -1,0 +1,131 @@
+// The API node's side of the grid (docs/protocol.md), sans-IO: one ApiNodeCore per API node
+// process. It accepts jobs (submit, cancel), judges every grid message for the gossipsub
+// validator (on_message), keeps the peer directory and the job book, and says what to publish
+// and when (start, tick, next_deadline). The HTTP layer and storage sit on top and call it; the
+// shell publishes what it returns and subscribes to topics().
+//
+// Times are passed in: Instant (monotonic) for liveness, leases and ttl; WallTime for sent_ms
+// and created_ms. Randomness (job ids, nonces) comes from the injected runtime::Rng.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "protocol/grid/job_book.hpp"
+#include "protocol/grid/message_check.hpp"
+#include "protocol/grid/peer_directory.hpp"
+#include "protocol/grid/publish.hpp"
+#include "protocol/grid/types.hpp"
+#include "protocol/grid/verdict.hpp"
+#include "runtime/rng.hpp"
+
+namespace aipg::grid {
+
+struct ApiNodeConfig {
+  Duration advert_interval = kDefaultAdvertInterval;
+  std::string http_url;
+  std::string version;  // NodeAdvert.version
+  uint32_t default_claim_window_ms = 50;
+  uint64_t default_ttl_ms = 10 * 60 * 1000;
+  uint64_t default_lease_ms = 5 * 60 * 1000;
+  uint32_t max_attempts = 3;
+  CheckLimits limits;
+  BookConfig book;
+  // How often tick() looks for lapsed attempts (and so how late a lapse may be noticed).
+  Duration check_interval = std::chrono::seconds(1);
+  // Models learnt from worker adverts are kept up to this many (each costs a subscription).
+  size_t max_models_seen = 1024;
+
+  Result<void> validate() const;
+};
+
+// What the gossipsub validator should do with a message.
+struct ModelStats {
+  size_t queued = 0;
+  size_t processing = 0;
+  size_t workers = 0;  // live, healthy workers that advertise the model
+};
+
+class ApiNodeCore {
+ public:
+  struct SubmitRequest {
+    std::string model;
+    std::string prompt;
+    pb::TextParams params;
+    uint32_t n = 1;
+    std::optional<uint32_t> claim_window_ms;
+    std::optional<uint64_t> ttl_ms;
+  };
+
+  // `config` should pass validate(); `rng` must outlive the core.
+  ApiNodeCore(PeerId self, ApiNodeConfig config, runtime::Rng& rng);
+  // The book refers to the directory: not copyable, not movable.
+  ApiNodeCore(const ApiNodeCore&) = delete;
+  ApiNodeCore& operator=(const ApiNodeCore&) = delete;
+
+  const PeerId& self() const { return self_; }
+
+  // Topics to subscribe to: workers, nodes, results and the jobs topic of each model (sorted,
+  // no duplicates; empty model names are skipped).
+  std::vector<std::string> topics(const std::vector<std::string>& models) const;
+  // Every model learnt from worker adverts or our own submissions, sorted. The shell subscribes
+  // to topics(models_seen()) whenever it grows.
+  std::vector<std::string> models_seen() const;
+
+  // The first NodeAdvert; tick() publishes the next ones.
+  Publishes start(Instant now, WallTime wall);
+
+  // Validates the request against the limits (the error names the field and the limit), makes
+  // the job (random job id and nonce, origin = self), records attempt 0 in the book as received
+  // at `now`, and returns the JobAnnounce to publish on the model's jobs topic.
+  Result<std::pair<JobId, Publishes>> submit(const SubmitRequest& request, Instant now,
+                                             WallTime wall);
+  // Only a job we originated (not_found otherwise). A job already finished needs no cancel:
+  // nothing is published then.
+  Result<Publishes> cancel(const JobId& id, std::string reason, Instant now, WallTime wall);
+
+  // Judges a gossipsub message: check_message, then adverts go to the directory and job facts
+  // to the book. Rejections are counted by reason.
+  Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
+                     WallTime wall);
+
+  // The NodeAdvert every advert_interval; the re-announces this node owes (every
+  // check_interval), recorded in our own book; pruning.
+  Publishes tick(Instant now, WallTime wall);
+  // When tick() next has something to do.
+  Instant next_deadline() const;
+
+  std::optional<JobView> job(const JobId& id, Instant now) const { return book_.view(id, now); }
+  std::vector<JobId> jobs() const { return book_.jobs(); }  // every job known, sorted
+  bool owns(const JobId& id) const { return own_.contains(id); }
+  // Per model: models seen and models of jobs in the book.
+  std::map<std::string, ModelStats> model_stats(Instant now) const;
+
+  const std::map<std::string, uint64_t>& rejections() const { return rejections_; }
+  const PeerDirectory& directory() const { return directory_; }
+
+ private:
+  Publish node_advert(Instant now, WallTime wall) const;
+  Verdict reject(Reject reason, std::string detail);
+  Verdict from_fact(const FactVerdict& v);
+  void learn_model(const std::string& model);
+
+  PeerId self_;
+  ApiNodeConfig config_;
+  runtime::Rng& rng_;
+  PeerDirectory directory_;
+  JobBook book_;
+  std::set<JobId> own_;
+  std::set<std::string> models_;
+  std::map<std::string, uint64_t> rejections_;
+  Instant next_advert_{};
+  Instant next_check_{};
+};
+
+}  // namespace aipg::grid

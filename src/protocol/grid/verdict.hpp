@@ -1,0 +1,32 @@
+// What a grid role tells the gossipsub validator about a message it was handed: forward it,
+// drop it quietly, or reject it (and score its author down), with the reason.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "protocol/grid/types.hpp"
+
+namespace aipg::grid {
+
+enum class Validation { kAccept, kIgnore, kReject };
+
+inline const char* to_string(Validation v) {
+  switch (v) {
+    case Validation::kAccept:
+      return "accept";
+    case Validation::kIgnore:
+      return "ignore";
+    case Validation::kReject:
+      return "reject";
+  }
+  return "?";
+}
+
+struct Verdict {
+  Validation validation = Validation::kAccept;
+  std::optional<Reject> reason;  // always for kReject; for kIgnore when there is one
+  std::string detail;            // from the message check, when it said something
+};
+
+}  // namespace aipg::grid

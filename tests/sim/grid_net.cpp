@@ -1,0 +1,126 @@
+#include "grid_net.hpp"
+
+#include "protocol/grid/topics.hpp"
+
+namespace aipg::sim {
+
+namespace {
+
+gossipsub::ValidationResult to_gossip(grid::Validation a) {
+  switch (a) {
+    case grid::Validation::kAccept:
+      return gossipsub::ValidationResult::kAccept;
+    case grid::Validation::kIgnore:
+      return gossipsub::ValidationResult::kIgnore;
+    case grid::Validation::kReject:
+      return gossipsub::ValidationResult::kReject;
+  }
+  return gossipsub::ValidationResult::kIgnore;
+}
+
+std::string key_string(const grid::RunKey& k) {
+  return to_hex(as_bytes(k.job_id)) + "/" + std::to_string(k.attempt) + "/" +
+         std::to_string(k.generation);
+}
+
+}  // namespace
+
+GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(options) {
+  const size_t total = options_.api_nodes + options_.workers;
+  std::vector<size_t> nodes;
+  for (size_t i = 0; i < total; ++i) nodes.push_back(net_.add_node());
+  for (size_t n : nodes) net_.connect_random(n, options_.degree);
+  const Instant now = net_.now();
+  const WallTime wall = net_.wall_now();
+
+  for (size_t i = 0; i < options_.api_nodes; ++i) {
+    const size_t node = nodes[i];
+    api_nodes_.push_back(node);
+    grid::ApiNodeConfig cfg;
+    cfg.http_url = "http://127.0.0.1:" + std::to_string(8000 + i);
+    cfg.check_interval = 200ms;
+    cfg.default_lease_ms = 20000;
+    auto core = std::make_unique<grid::ApiNodeCore>(net_.peer_id(node), cfg, net_.rng());
+    grid::ApiNodeCore* c = core.get();
+    apis_[node] = std::move(core);
+    for (const auto& t : c->topics(options_.models)) net_.subscribe(node, t);
+    net_.set_validator(node, [this, c](const gossipsub::PeerId&, const gossipsub::MessageId&,
+                                       const gossipsub::Message& m) {
+      auto author = wire::PeerId::from_multihash(*m.from);
+      if (!author || !m.data) return gossipsub::ValidationResult::kReject;
+      auto v = c->on_message(*author, m.topic, *m.data, net_.now(), net_.wall_now());
+      return to_gossip(v.validation);
+    });
+    publish(node, c->start(now, wall));
+    net_.every(options_.tick, [this, node, c] {
+      if (net_.alive(node)) publish(node, c->tick(net_.now(), net_.wall_now()));
+    });
+  }
+  for (size_t i = options_.api_nodes; i < total; ++i) {
+    const size_t node = nodes[i];
+    workers_.push_back(node);
+    grid::WorkerConfig cfg;
+    for (const auto& m : options_.models) cfg.models.push_back({m, 4096, 32768});
+    cfg.slots = options_.worker_slots;
+    cfg.name = "sim-worker-" + std::to_string(i);
+    cfg.backend_kind = "sim";
+    auto core = std::make_unique<grid::WorkerCore>(net_.peer_id(node), cfg);
+    grid::WorkerCore* c = core.get();
+    worker_cores_[node] = std::move(core);
+    for (const auto& t : c->topics()) net_.subscribe(node, t);
+    // Results too: a worker learns of finished jobs, and its own results have topic peers to
+    // go to (gossipsub cannot publish where it knows no subscriber).
+    net_.subscribe(node, grid::kResultsTopic);
+    net_.set_validator(node, [this, c](const gossipsub::PeerId&, const gossipsub::MessageId&,
+                                       const gossipsub::Message& m) {
+      auto author = wire::PeerId::from_multihash(*m.from);
+      if (!author || !m.data) return gossipsub::ValidationResult::kReject;
+      auto v = c->on_message(*author, m.topic, *m.data, net_.now(), net_.wall_now());
+      return to_gossip(v.validation);
+    });
+    publish(node, c->start(now, wall));
+    net_.every(options_.tick, [this, node] { worker_tick(node); });
+  }
+}
+
+void GridNet::publish(size_t node, const grid::Publishes& out) {
+  for (const grid::Publish& p : out) net_.publish_untracked(node, p.topic, p.data);
+}
+
+void GridNet::worker_tick(size_t node) {
+  if (!net_.alive(node)) return;
+  grid::WorkerCore* c = worker_cores_[node].get();
+  auto actions = c->tick(net_.now(), net_.wall_now());
+  publish(node, actions.publish);
+  for (const grid::RunKey& k : actions.stop) running_.erase({node, key_string(k)});
+  for (const grid::Run& run : actions.start) {
+    ++runs_started_;
+    running_.insert({node, key_string(run.key)});
+    const int64_t span = (options_.max_run - options_.min_run).count();
+    const Duration d = options_.min_run + Duration(static_cast<int64_t>(net_.rng().uniform(
+                                              static_cast<uint64_t>(span > 0 ? span : 1))));
+    net_.after(node, d, [this, node, c, key = run.key] {
+      if (!running_.erase({node, key_string(key)})) return;  // stopped meanwhile
+      auto out =
+          c->finished(key, "text of " + key_string(key), 16, "stop", net_.now(), net_.wall_now());
+      results_published_ += out.size();
+      publish(node, out);
+    });
+  }
+}
+
+grid::JobId GridNet::submit(size_t api, const std::string& model, Instant now) {
+  const size_t node = api_nodes_[api];
+  grid::ApiNodeCore::SubmitRequest req;
+  req.model = model;
+  req.prompt = "Tell me about node " + std::to_string(node);
+  req.params.set_max_length(64);
+  auto r = apis_[node]->submit(req, now, net_.wall_now());
+  if (!r) return {};
+  publish(node, r->second);
+  return r->first;
+}
+
+void GridNet::crash(size_t node) { net_.crash(node); }
+
+}  // namespace aipg::sim

@@ -1,0 +1,62 @@
+// GridNet — the grid protocol's roles on the router-level simulator: ApiNodeCores and
+// WorkerCores on RouterNet nodes, their messages carried by the real gossipsub router and
+// validated by the roles themselves (a role's verdict is the router's validation result).
+// Workers "run" a job by waiting a seeded random time, then publishing the result.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "protocol/grid/api_core.hpp"
+#include "protocol/grid/worker_core.hpp"
+#include "router_net.hpp"
+
+namespace aipg::sim {
+
+struct GridNetOptions {
+  size_t api_nodes = 5;
+  size_t workers = 50;
+  uint32_t worker_slots = 2;
+  std::vector<std::string> models = {"llama3.2:1b", "qwen2.5:7b"};
+  Duration min_run = 200ms, max_run = 2s;
+  Duration tick = 50ms;
+  size_t degree = 8;
+};
+
+class GridNet {
+ public:
+  GridNet(RouterNet& net, GridNetOptions options);
+
+  // Submits on API node `api` (an index into api_nodes()); returns the job id.
+  grid::JobId submit(size_t api, const std::string& model, Instant now);
+  void crash(size_t node);
+
+  const std::vector<size_t>& api_nodes() const { return api_nodes_; }
+  const std::vector<size_t>& workers() const { return workers_; }
+  grid::ApiNodeCore* api(size_t node) { return apis_.count(node) ? apis_[node].get() : nullptr; }
+  // Results each worker published (job, generation) — to find double work.
+  size_t results_published() const { return results_published_; }
+  size_t runs_started() const { return runs_started_; }
+
+ private:
+  void wire_validator(size_t node,
+                      std::function<gossipsub::ValidationResult(const gossipsub::PeerId&,
+                                                                const std::string&, BytesView)>
+                          fn);
+  void publish(size_t node, const grid::Publishes& out);
+  void worker_tick(size_t node);
+
+  RouterNet& net_;
+  GridNetOptions options_;
+  std::vector<size_t> api_nodes_, workers_;
+  std::map<size_t, std::unique_ptr<grid::ApiNodeCore>> apis_;
+  std::map<size_t, std::unique_ptr<grid::WorkerCore>> worker_cores_;
+  std::set<std::pair<size_t, std::string>> running_;  // (worker node, run key) still wanted
+  size_t results_published_ = 0;
+  size_t runs_started_ = 0;
+};
+
+}  // namespace aipg::sim
