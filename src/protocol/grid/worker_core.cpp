@@ -33,6 +33,42 @@ bool finished_state(JobState s) {
   return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
 }
 
+// Backends emit whatever bytes their tokenizer produced — a multi-byte character split across
+// tokens, a model's raw bytes — but a proto3 string must be UTF-8 or receivers cannot parse the
+// message. Each invalid byte becomes U+FFFD.
+std::string valid_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto b = static_cast<unsigned char>(in[i + k]);
+      ok = (b & 0xC0) == 0x80;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (ok && len > 1 && (cp < kMin[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) {
+      ok = false;
+    }
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence; true when it cut.
 bool truncate_utf8(std::string& s, size_t max) {
   if (s.size() <= max) return false;
@@ -269,6 +305,8 @@ Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tok
   r->set_job_id(key.job_id);
   r->set_attempt(key.attempt);
   r->set_generation(key.generation);
+  text = valid_utf8(text);
+  finish_reason = valid_utf8(finish_reason);
   if (truncate_utf8(text, limits.max_text_bytes)) finish_reason = "length";
   truncate_utf8(finish_reason, limits.max_name_bytes);
   r->set_text(std::move(text));
@@ -292,6 +330,7 @@ Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now,
   f->set_job_id(key.job_id);
   f->set_attempt(key.attempt);
   f->set_generation(key.generation);
+  reason = valid_utf8(reason);
   truncate_utf8(reason, CheckLimits{}.max_name_bytes);
   f->set_reason(std::move(reason));
   book_.add_failed(self_, *f, now);

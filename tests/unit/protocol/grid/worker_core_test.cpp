@@ -584,3 +584,27 @@ TEST(WorkerCore, FewClaimantsByRankThenTheUnclaimedAfterTheWindow) {
 
 }  // namespace
 }  // namespace aipg::grid
+
+namespace aipg::grid {
+namespace {
+
+// A backend's bytes are not always UTF-8 (a character split across tokens); the result must
+// still parse at every receiver, so each invalid byte is replaced by U+FFFD.
+TEST(WorkerCore, ResultTextIsMadeValidUtf8) {
+  Grid g;
+  g.hear_announce(announce(job_id(1)));
+  g.tick();
+  const auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  const std::string raw = std::string("ok \xC3\xA9 ") + "\xFF" + "x" + "\xE2\x82" + "\xED\xA0\x80";
+  const Publishes ps = g.w.finished(act.start[0].key, raw, 5, "stop", g.clock.now, g.clock.wall());
+  ASSERT_EQ(ps.size(), 1u);
+  const pb::GridMessage m = decode(ps[0], g.clock);  // parses: valid UTF-8
+  ASSERT_TRUE(m.has_result());
+  EXPECT_EQ(
+      m.result().text(),
+      "ok \xC3\xA9 \xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace aipg::grid
