@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "grid_net.hpp"
+#include "protocol/grid/message_check.hpp"
+#include "protocol/grid/topics.hpp"
 
 namespace aipg::sim {
 namespace {
@@ -106,6 +108,68 @@ TEST(GridJobs, CrashedWorkersAndOriginLoseNoJob) {
         << grid::to_string(o->state);
     EXPECT_EQ(o->state, grid::JobState::kDone) << "lease and takeover should finish it";
   }
+}
+
+}  // namespace
+}  // namespace aipg::sim
+
+namespace aipg::sim {
+namespace {
+
+// A rogue peer claims jobs for a model it does not advertise: no book takes its claims, its
+// messages are rejected by the roles' validators, and the gossipsub score of every honest
+// neighbour for it falls below zero (P4, invalid messages).
+TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
+  RouterNetOptions opts;
+  opts.seed = 5;
+  GridNetOptions gopts;
+  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
+  for (const auto& m : gopts.models) {
+    score.topics[grid::jobs_topic(m)] = gossipsub::default_topic_score_params();
+  }
+  opts.config.score = score;
+  RouterNet net(opts);
+  gopts.workers = 20;
+  GridNet g(net, gopts);
+  const size_t rogue = net.add_node();
+  net.connect_random(rogue, 10);
+  for (const auto& m : gopts.models) net.subscribe(rogue, grid::jobs_topic(m));
+  net.run_for(3s);
+
+  std::vector<grid::JobId> ids;
+  for (size_t i = 0; i < 40; ++i) {
+    ids.push_back(g.submit(i % 5, gopts.models[i % 2], net.now()));
+    net.run_for(150ms);  // the announce has spread (a claim before it is only held, not judged)
+    // The rogue claims every job, though it advertises no model.
+    grid::pb::GridMessage m;
+    m.mutable_claim()->set_job_id(ids.back());
+    m.mutable_claim()->set_attempt(0);
+    net.publish_untracked(rogue, grid::jobs_topic(gopts.models[i % 2]),
+                          grid::encode_message(m, net.wall_now()));
+    net.run_for(50ms);
+  }
+  net.run_for(20s);
+  for (const auto& id : ids) {
+    for (size_t node : g.api_nodes()) {
+      auto v = g.api(node)->job(id, net.now());
+      ASSERT_TRUE(v);
+      EXPECT_EQ(v->state, grid::JobState::kDone);
+      EXPECT_NE(v->generations.at(0).result_author, net.peer_id(rogue));
+    }
+  }
+  size_t rejected = 0;
+  for (size_t node : g.api_nodes()) {
+    auto r = g.api(node)->rejections();
+    auto it = r.find(grid::to_string(grid::Reject::kNotAdvertised));
+    if (it != r.end()) rejected += it->second;
+  }
+  EXPECT_GT(rejected, 0u);
+  size_t neighbours = 0;
+  for (size_t n : net.neighbours(rogue)) {
+    ++neighbours;
+    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
+  }
+  EXPECT_GT(neighbours, 5u);
 }
 
 }  // namespace
