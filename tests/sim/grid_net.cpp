@@ -18,6 +18,19 @@ gossipsub::ValidationResult to_gossip(grid::Validation a) {
   return gossipsub::ValidationResult::kIgnore;
 }
 
+// The role judges every message its node's router receives: its verdict is the router's
+// validation result (and so feeds the author's score).
+template <class Role>
+void validate_with(RouterNet& net, size_t node, Role* role) {
+  net.set_validator(node, [&net, role](const gossipsub::PeerId&, const gossipsub::MessageId&,
+                                       const gossipsub::Message& m) {
+    auto author = wire::PeerId::from_multihash(*m.from);
+    if (!author || !m.data) return gossipsub::ValidationResult::kReject;
+    return to_gossip(
+        role->on_message(*author, m.topic, *m.data, net.now(), net.wall_now()).validation);
+  });
+}
+
 std::string key_string(const grid::RunKey& k) {
   return to_hex(as_bytes(k.job_id)) + "/" + std::to_string(k.attempt) + "/" +
          std::to_string(k.generation);
@@ -44,13 +57,7 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     grid::ApiNodeCore* c = core.get();
     apis_[node] = std::move(core);
     for (const auto& t : c->topics(options_.models)) net_.subscribe(node, t);
-    net_.set_validator(node, [this, c](const gossipsub::PeerId&, const gossipsub::MessageId&,
-                                       const gossipsub::Message& m) {
-      auto author = wire::PeerId::from_multihash(*m.from);
-      if (!author || !m.data) return gossipsub::ValidationResult::kReject;
-      auto v = c->on_message(*author, m.topic, *m.data, net_.now(), net_.wall_now());
-      return to_gossip(v.validation);
-    });
+    validate_with(net_, node, c);
     publish(node, c->start(now, wall));
     net_.every(options_.tick, [this, node, c] {
       if (net_.alive(node)) publish(node, c->tick(net_.now(), net_.wall_now()));
@@ -71,13 +78,7 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     // Results too: a worker learns of finished jobs, and its own results have topic peers to
     // go to (gossipsub cannot publish where it knows no subscriber).
     net_.subscribe(node, grid::kResultsTopic);
-    net_.set_validator(node, [this, c](const gossipsub::PeerId&, const gossipsub::MessageId&,
-                                       const gossipsub::Message& m) {
-      auto author = wire::PeerId::from_multihash(*m.from);
-      if (!author || !m.data) return gossipsub::ValidationResult::kReject;
-      auto v = c->on_message(*author, m.topic, *m.data, net_.now(), net_.wall_now());
-      return to_gossip(v.validation);
-    });
+    validate_with(net_, node, c);
     publish(node, c->start(now, wall));
     net_.every(options_.tick, [this, node] { worker_tick(node); });
   }

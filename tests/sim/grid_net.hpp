@@ -42,10 +42,6 @@ class GridNet {
   size_t runs_started() const { return runs_started_; }
 
  private:
-  void wire_validator(size_t node,
-                      std::function<gossipsub::ValidationResult(const gossipsub::PeerId&,
-                                                                const std::string&, BytesView)>
-                          fn);
   void publish(size_t node, const grid::Publishes& out);
   void worker_tick(size_t node);
 
