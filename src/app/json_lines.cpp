@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 
+#include "base/utf8.hpp"
+
 namespace aipg::app {
 
 void emit(const boost::json::object& o) {
@@ -27,24 +29,12 @@ boost::json::array to_json(const std::vector<std::string>& strings) {
 namespace {
 
 bool is_printable_utf8(BytesView b) {
-  size_t i = 0;
-  while (i < b.size()) {
-    const uint8_t c = b[i];
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || i + len > b.size()) return false;
-    uint32_t cp = c & (0xff >> (len + 1));
-    for (size_t k = 1; k < len; ++k) {
-      if ((b[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (b[i + k] & 0x3f);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+  const std::string_view s = as_chars(b);
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = utf8_char_length(s, i);
+    if (len == 0) return false;
+    const auto c = static_cast<uint8_t>(s[i]);
+    if (len == 1 && ((c < 0x20 && c != '\t') || c == 0x7f)) return false;
     i += len;
   }
   return true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.hpp"
 #include "protocol/grid/message_check.hpp"
 #include "protocol/grid/rank.hpp"
 #include "protocol/grid/topics.hpp"
@@ -39,31 +40,14 @@ bool finished_state(JobState s) {
 std::string valid_utf8(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xE0) == 0xC0 ? 2
-                 : (c & 0xF0) == 0xE0 ? 3
-                 : (c & 0xF8) == 0xF0 ? 4
-                                      : 0;
-    bool ok = len > 0 && i + len <= in.size();
-    uint32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-    for (size_t k = 1; ok && k < len; ++k) {
-      const auto b = static_cast<unsigned char>(in[i + k]);
-      ok = (b & 0xC0) == 0x80;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (ok && len > 1 && (cp < kMin[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) {
-      ok = false;
-    }
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
-    } else {
+  for (size_t i = 0; i < in.size();) {
+    const size_t len = utf8_char_length(in, i);
+    if (len == 0) {
       out.append("\xEF\xBF\xBD");
       ++i;
+    } else {
+      out.append(in.substr(i, len));
+      i += len;
     }
   }
   return out;
