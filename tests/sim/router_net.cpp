@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "protocol/gossipsub/codec.hpp"
 #include "protocol/gossipsub/rpc_shaping.hpp"
 #include "wire/keys.hpp"
 
@@ -31,9 +32,22 @@ size_t RouterNet::add_node(std::optional<GossipsubConfig> config) {
   wire::KeyPair key = node_key(options_.seed, i);
   n->id = wire::PeerId::from_public_key(key.public_key());
   n->rng = std::make_unique<io::sim::SeededRng>(options_.seed * 1000003 + i);
-  n->router = std::make_unique<gossipsub::Router>(
-      std::move(key), config ? std::move(*config) : options_.config, *n->rng,
-      /*first_seqno=*/1);
+  GossipsubConfig c = config ? std::move(*config) : options_.config;
+  if (options_.verify_once && !c.signature_check &&
+      c.signature_policy == gossipsub::SignaturePolicy::kStrictSign) {
+    c.signature_check = [answers = signature_answers_](const gossipsub::Message& m) {
+      Bytes k = gossipsub::signing_bytes(m);
+      if (m.signature) append(k, *m.signature);
+      k.push_back(m.key ? 1 : 0);
+      if (m.key) append(k, *m.key);
+      std::string key(k.begin(), k.end());
+      auto it = answers->find(key);
+      if (it == answers->end()) it = answers->emplace(key, gossipsub::verify_strict_sign(m)).first;
+      return it->second;
+    };
+  }
+  n->router = std::make_unique<gossipsub::Router>(std::move(key), std::move(c), *n->rng,
+                                                  /*first_seqno=*/1);
   index_.emplace(n->id, i);
   const Duration hb = n->router->config().heartbeat_interval;
   nodes_.push_back(std::move(n));

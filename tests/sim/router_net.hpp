@@ -45,6 +45,10 @@ struct RouterNetOptions {
   // queue, and a small frame sent ahead of them (IDONTWANT) arrives first.
   double bandwidth = 0;
   GossipsubConfig config{};  // for nodes added without their own
+  // Each distinct message's signature is verified once for the whole net, not once per router
+  // (the answer depends on the message alone; forged copies differ in bytes and are verified on
+  // their own). Ed25519 verification is otherwise most of a large run's time.
+  bool verify_once = true;
 };
 
 struct DeliveryRecord {
@@ -151,6 +155,10 @@ class RouterNet {
   std::vector<std::shared_ptr<std::function<void()>>> ticks_;  // closures of every()
   uint64_t trace_hash_ = 1469598103934665603ull;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // verify_once: signing bytes ‖ signature ‖ key → the check's answer, shared by all routers.
+  using SignatureAnswers =
+      std::unordered_map<std::string, std::optional<gossipsub::SignatureError>>;
+  std::shared_ptr<SignatureAnswers> signature_answers_ = std::make_shared<SignatureAnswers>();
 };
 
 }  // namespace aipg::sim

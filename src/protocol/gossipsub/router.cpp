@@ -134,7 +134,8 @@ void Router::handle_subscriptions(const PeerId& from, PeerState& ps, std::vector
 }
 
 std::optional<std::string> Router::check_signature(const Message& m) const {
-  std::optional<SignatureError> err = config_.signature_policy == SignaturePolicy::kStrictSign
+  std::optional<SignatureError> err = config_.signature_check ? config_.signature_check(m)
+                                      : config_.signature_policy == SignaturePolicy::kStrictSign
                                           ? verify_strict_sign(m)
                                           : verify_strict_no_sign(m);
   if (!err) return std::nullopt;

@@ -121,6 +121,7 @@ FactVerdict JobBook::add_announce(const PeerId& author, const pb::JobAnnounce& a
   if (jit == jobs_.end()) {
     if (jobs_.size() >= config_.max_jobs) return verdict(FactOutcome::kIgnored, Reject::kTooLarge);
     Job& job = jobs_[a.job_id()];
+    open_.insert(a.job_id());
     start_attempt(job, a, received);
     // Replay what came before the announce, claims first (the rest would be re-checked anyway).
     if (auto eit = early_.find(a.job_id()); eit != early_.end()) {
@@ -148,6 +149,7 @@ FactVerdict JobBook::add_announce(const PeerId& author, const pb::JobAnnounce& a
     if (k != 0) return verdict(FactOutcome::kRejected, Reject::kAnnounceMismatch);
     if (ref.origin() != a.origin()) job.cancel.reset();  // it was checked against a forgery
     job.attempts.clear();
+    job.derived.reset();
   }
   start_attempt(job, a, received);
   std::vector<Pending<pb::Claim>> claims;
@@ -164,6 +166,7 @@ void JobBook::start_attempt(Job& job, const pb::JobAnnounce& a, Instant received
   Attempt& at = job.attempts[a.attempt()];
   at.announce = a;
   at.received = received;
+  job.derived.reset();
 }
 
 // --- claims ------------------------------------------------------------------------------------
@@ -204,11 +207,12 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
   const Rank rank = claim_rank(ref.job_id(), as_bytes(ref.nonce()), c.attempt(), author);
   at.claims.emplace(rank, author);
   at.claimed.emplace(author, rank);
+  job.derived.reset();
   release_held(job, author, c.attempt());
 
   // Kept (a late claim can still decide who wins), but not forwarded when its attempt is over.
   const bool superseded = job.attempts.rbegin()->first > c.attempt();
-  if (superseded || lapsed(job, derive(job), c.attempt(), received)) {
+  if (superseded || lapsed(job, derived(job), c.attempt(), received)) {
     return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
   }
   return verdict(FactOutcome::kAdded);
@@ -275,6 +279,7 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
     return verdict(FactOutcome::kDuplicate);
   }
   slot.emplace(author, r);
+  job.derived.reset();
   return verdict(winner ? FactOutcome::kAdded : FactOutcome::kHeld);
 }
 
@@ -352,6 +357,11 @@ JobBook::Derived JobBook::derive(const Job& job) const {
   return d;
 }
 
+const JobBook::Derived& JobBook::derived(const Job& job) const {
+  if (!job.derived) job.derived = derive(job);
+  return *job.derived;
+}
+
 bool JobBook::lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant now) const {
   const Attempt& at = job.attempts.at(attempt);
   const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
@@ -389,7 +399,7 @@ std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {
   auto jit = jobs_.find(id);
   if (jit == jobs_.end()) return std::nullopt;
   const Job& job = jit->second;
-  const Derived d = derive(job);
+  const Derived& d = derived(job);
   JobView v;
   v.id = id;
   std::tie(v.state, v.reason) = state_of(job, d, now);
@@ -411,6 +421,17 @@ std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {
     gv.result_author = author;
   }
   return v;
+}
+
+std::optional<JobStatus> JobBook::status(const JobId& id, Instant now) const {
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return std::nullopt;
+  const Job& job = jit->second;
+  JobStatus s;
+  s.state = state_of(job, derived(job), now).first;
+  s.attempt = job.attempts.rbegin()->first;
+  s.claims = job.attempts.rbegin()->second.claims.size();
+  return s;
 }
 
 std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
@@ -438,9 +459,9 @@ std::vector<JobId> JobBook::jobs() const {
 
 std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instant now) const {
   std::vector<pb::JobAnnounce> out;
-  for (const JobId& id : jobs()) {
+  for (const JobId& id : open_) {
     const Job& job = jobs_.at(id);
-    const Derived d = derive(job);
+    const Derived& d = derived(job);
     const auto [state, reason] = state_of(job, d, now);
     if (state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted) {
       continue;
@@ -475,9 +496,10 @@ std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instan
 void JobBook::prune(Instant now) {
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& job = it->second;
-    const JobState state = state_of(job, derive(job), now).first;
+    const JobState state = state_of(job, derived(job), now).first;
     const bool finished =
         state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted;
+    if (finished) open_.erase(it->first);
     if (!finished) {
       job.finished_at.reset();
     } else if (!job.finished_at) {

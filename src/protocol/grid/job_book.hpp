@@ -51,6 +51,13 @@ struct GenerationView {
   std::optional<PeerId> result_author;
 };
 
+// The little a worker asks about a job on every tick, without building a JobView.
+struct JobStatus {
+  JobState state = JobState::kQueued;
+  uint32_t attempt = 0;  // the latest announced attempt
+  size_t claims = 0;     // claims of the latest attempt
+};
+
 struct JobView {
   JobId id;
   JobState state = JobState::kQueued;
@@ -92,6 +99,7 @@ class JobBook {
   FactVerdict add_cancel(const PeerId& author, const pb::JobCancel& c, Instant received);
 
   std::optional<JobView> view(const JobId& id, Instant now) const;
+  std::optional<JobStatus> status(const JobId& id, Instant now) const;
   // The winners of one attempt, by generation, among the claims known (empty for an unknown job
   // or attempt). view() only shows the latest attempt's; a worker running an earlier one needs
   // its own.
@@ -106,7 +114,8 @@ class JobBook {
   std::vector<pb::JobAnnounce> due_reannounces(const PeerId& self, Instant now) const;
 
   // Forgets jobs finished (done, cancelled, faulted) for keep_finished, counted from the first
-  // prune() that saw them finished, and facts of never-announced jobs after two minutes.
+  // prune() that saw them finished, and facts of never-announced jobs after two minutes. Jobs
+  // it sees finished are no longer scanned by due_reannounces (none can need another attempt).
   void prune(Instant now);
 
  private:
@@ -118,6 +127,12 @@ class JobBook {
     PeerId author;
     Fact fact;
     Instant received{};
+  };
+  // What view() derives from a job's facts.
+  struct Derived {
+    std::map<uint32_t, std::vector<PeerId>> winners;      // attempt → its winners, by generation
+    std::vector<std::optional<uint32_t>> result_attempt;  // generation → attempt that counts
+    bool done = false;
   };
   struct Attempt {
     pb::JobAnnounce announce;        // the first valid one of this attempt
@@ -137,6 +152,9 @@ class JobBook {
     std::vector<Pending<pb::JobResult>> held_results;  // authors without a claim yet
     std::vector<Pending<pb::JobFailed>> held_failed;   // authors without a claim yet
     std::optional<Instant> finished_at;                // when prune() first saw it finished
+    // derive()'s answer, a function of the facts alone: dropped whenever a claim, result or
+    // attempt is added, so view() and the ticks that ask about every open job stay cheap.
+    mutable std::optional<Derived> derived;
   };
   // Facts of a job whose announce has not arrived (gossipsub does not order messages of
   // different authors): answered kIgnored(kUnknownJob), but kept a little while, bounded, and
@@ -149,12 +167,6 @@ class JobBook {
     std::vector<Pending<pb::JobCancel>> cancels;
     size_t size() const { return claims.size() + results.size() + failed.size() + cancels.size(); }
   };
-  // What view() derives from a job's facts.
-  struct Derived {
-    std::map<uint32_t, std::vector<PeerId>> winners;      // attempt → its winners, by generation
-    std::vector<std::optional<uint32_t>> result_attempt;  // generation → attempt that counts
-    bool done = false;
-  };
 
   void start_attempt(Job& job, const pb::JobAnnounce& a, Instant received);
   FactVerdict claim_into(Job& job, const PeerId& author, const pb::Claim& c, Instant received);
@@ -165,6 +177,7 @@ class JobBook {
   Early* early_for(const JobId& id, Instant received);
 
   Derived derive(const Job& job) const;
+  const Derived& derived(const Job& job) const;
   bool lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant now) const;
   std::pair<JobState, std::string> state_of(const Job& job, const Derived& d, Instant now) const;
 
@@ -172,6 +185,7 @@ class JobBook {
   BookConfig config_;
   std::unordered_map<JobId, Job> jobs_;
   std::unordered_map<JobId, Early> early_;
+  std::set<JobId> open_;  // jobs prune() has not seen finished: what due_reannounces scans
 };
 
 }  // namespace aipg::grid

@@ -218,8 +218,8 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   // Only the latest attempt of a job still open is worth a claim; the rest are forgotten.
   std::erase_if(candidates_, [&](const auto& kv) {
     if (claims_.contains(kv.first)) return true;
-    const std::optional<JobView> view = book_.view(kv.first.job_id, now);
-    return !view || finished_state(view->state) || view->attempt != kv.first.attempt;
+    const std::optional<JobStatus> st = book_.status(kv.first.job_id, now);
+    return !st || finished_state(st->state) || st->attempt != kv.first.attempt;
   });
   if (!config_.healthy || candidates_.empty()) return;
   const size_t busy = slots_busy();
@@ -230,15 +230,14 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     const pb::JobAnnounce& a = cand.announce;
     if (now < cand.window_end) {
       if (!likely_winner(a, now)) continue;
-    } else if (book_.view(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
+    } else if (book_.status(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
       // Served: a late claim could only displace a winner that has started.
       continue;
     }
     open.push_back(&a);
   }
-  std::set<ClaimKey> claimed;
-  for (const auto& [key, c] : claims_) claimed.insert(key);
-  const auto chosen = choose_claims(open, config_.models, self_, claimed, config_.slots - busy);
+  // No candidate is claimed already (erased above).
+  const auto chosen = choose_claims(open, config_.models, self_, {}, config_.slots - busy);
   if (chosen.empty()) return;
 
   // Our book checks our own claims against our advert as of now (health may have changed).

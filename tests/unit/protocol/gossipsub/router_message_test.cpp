@@ -199,6 +199,29 @@ TEST_F(RouterTest, ContentAddressedIdsDeduplicateAcrossAuthors) {
   EXPECT_EQ(router->take_deliveries().size(), 1u);
 }
 
+// The signature_check hook replaces the policy's own check: its answer is the router's.
+TEST_F(RouterTest, SignatureCheckHookDecides) {
+  GossipsubConfig cfg;
+  size_t asked = 0;
+  cfg.signature_check = [&](const Message& m) -> std::optional<SignatureError> {
+    ++asked;
+    if (m.data == to_bytes("vouched")) return std::nullopt;
+    return SignatureError::kKeyMismatch;
+  };
+  make(cfg);
+  router->subscribe(kTopic, now);
+  add(1);
+  receive(1, message(9, "honest but refused", 1));
+  EXPECT_TRUE(router->take_deliveries().empty());
+  EXPECT_EQ(rejected("key_mismatch"), 1u);
+  auto unsigned_msg = std::make_shared<Message>();
+  unsigned_msg->topic = kTopic;
+  unsigned_msg->data = to_bytes("vouched");
+  receive(1, unsigned_msg);
+  EXPECT_EQ(router->take_deliveries().size(), 1u);
+  EXPECT_EQ(asked, 2u);
+}
+
 TEST_F(RouterTest, AppScoreHookFeedsP5AndCanGraylist) {
   GossipsubConfig cfg = scored_config();
   cfg.score->app_specific_weight = 1;

@@ -301,6 +301,42 @@ TEST_F(JobBookTest, QueuedClaimedProcessing) {
   EXPECT_FALSE(v.generations[0].result_attempt.has_value());
 }
 
+// status() is view() without the generations; the cached derivation must follow every new fact.
+TEST_F(JobBookTest, StatusFollowsTheViewAsFactsArrive) {
+  const auto id = job_id(1);
+  const auto a = announce(id);
+  const auto ranked = by_rank(a, 0);
+  EXPECT_FALSE(book.status(id, kT0).has_value());
+  auto same = [&](Instant now) {
+    const auto s = book.status(id, now).value();
+    const auto v = book.view(id, now).value();
+    EXPECT_EQ(s.state, v.state);
+    EXPECT_EQ(s.attempt, v.attempt);
+    EXPECT_EQ(s.claims, v.claims);
+    return s;
+  };
+  ASSERT_EQ(book.add_announce(kOrigin, a, kT0).outcome, FactOutcome::kAdded);
+  EXPECT_EQ(same(kT0).state, JobState::kQueued);
+  ASSERT_EQ(book.add_claim(ranked[1], claim(id), kT0 + 100ms).outcome, FactOutcome::kAdded);
+  EXPECT_EQ(same(kT0 + 2s).claims, 1u);
+  EXPECT_EQ(book.view(id, kT0 + 2s)->generations[0].winner, ranked[1]);
+  ASSERT_EQ(book.add_claim(ranked[0], claim(id), kT0 + 200ms).outcome, FactOutcome::kAdded);
+  EXPECT_EQ(same(kT0 + 2s).claims, 2u);
+  EXPECT_EQ(book.view(id, kT0 + 2s)->generations[0].winner, ranked[0]);  // not the cached one
+  const auto due = book.due_reannounces(kOrigin, kT0 + 11s);
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_EQ(book.add_announce(kOrigin, due[0], kT0 + 11s).outcome, FactOutcome::kAdded);
+  auto s = same(kT0 + 11s);
+  EXPECT_EQ(s.attempt, 1u);
+  EXPECT_EQ(s.claims, 0u);
+  ASSERT_EQ(book.add_claim(ranked[1], claim(id, 1), kT0 + 11s).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_result(ranked[1], result(id, 1, 0), kT0 + 13s).outcome, FactOutcome::kAdded);
+  EXPECT_EQ(same(kT0 + 13s).state, JobState::kDone);
+  // Finished: prune() stops offering it for re-announces, even once its lease has run out.
+  book.prune(kT0 + 13s);
+  EXPECT_TRUE(book.due_reannounces(kOrigin, kT0 + std::chrono::minutes(5)).empty());
+}
+
 // --- winners and results -----------------------------------------------------------------------
 
 TEST_F(JobBookTest, OneWinnerByRank) {
