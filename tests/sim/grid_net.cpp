@@ -24,10 +24,7 @@ template <class Role>
 void validate_with(RouterNet& net, size_t node, Role* role) {
   net.set_validator(node, [&net, role](const gossipsub::PeerId&, const gossipsub::MessageId&,
                                        const gossipsub::Message& m) {
-    auto author = wire::PeerId::from_multihash(*m.from);
-    if (!author || !m.data) return gossipsub::ValidationResult::kReject;
-    return to_gossip(
-        role->on_message(*author, m.topic, *m.data, net.now(), net.wall_now()).validation);
+    return to_gossip(role->on_pubsub(m, net.now(), net.wall_now()).validation);
   });
 }
 

@@ -115,6 +115,12 @@ void put_control(Bytes& out, const ControlMessage& c) {
   }
 }
 
+void put_message(Bytes& out, const Message& m) {
+  put_signed_fields(out, m);
+  put_opt_field(out, 5, m.signature);
+  put_opt_field(out, 6, m.key);
+}
+
 void put_rpc(Bytes& out, const Rpc& rpc) {
   for (const SubOpts& s : rpc.subscriptions) {
     put_len_header(out, 1, sub_size(s));
@@ -123,9 +129,7 @@ void put_rpc(Bytes& out, const Rpc& rpc) {
   }
   for (const MessagePtr& m : rpc.publish) {
     put_len_header(out, 2, encoded_size(*m));
-    put_signed_fields(out, *m);
-    put_opt_field(out, 5, m->signature);
-    put_opt_field(out, 6, m->key);
+    put_message(out, *m);
   }
   if (rpc.control) {
     put_len_header(out, 3, control_size(*rpc.control));
@@ -254,6 +258,26 @@ void append_frame(Bytes& out, const Rpc& rpc) {
   out.reserve(out.size() + wire::uvarint_size(n) + n);
   wire::put_uvarint(out, n);
   put_rpc(out, rpc);
+}
+
+Bytes encode_message(const Message& m) {
+  Bytes out;
+  out.reserve(encoded_size(m));
+  put_message(out, m);
+  return out;
+}
+
+Result<MessagePtr> decode_message(BytesView bytes, const CodecLimits& limits) {
+  if (bytes.size() > limits.max_rpc_size) {
+    return make_error(Errc::too_large, "message is " + std::to_string(bytes.size()) +
+                                           " bytes, limit " + std::to_string(limits.max_rpc_size));
+  }
+  pb::pubsub::Message pb;
+  if (!pb.ParseFromArray(bytes.data(), int(bytes.size()))) {
+    return make_error(Errc::malformed, "message: not a valid Message protobuf");
+  }
+  if (!pb.has_topic()) return make_error(Errc::malformed, "message.topic missing");
+  return message_of(pb);
 }
 
 Bytes signing_bytes(const Message& m) {

@@ -51,6 +51,12 @@ Result<Rpc> decode_rpc(BytesView rpc, const CodecLimits& limits);
 Bytes encode_rpc(const Rpc& rpc);
 // Appends uvarint(encoded size) ‖ encode_rpc(rpc) to `out`: one frame, ready for the stream.
 void append_frame(Bytes& out, const Rpc& rpc);
+// One Message's protobuf encoding as it sits inside an RPC (fields in number order), and back:
+// for applications that keep or re-send a message as its author signed it.
+Bytes encode_message(const Message& message);
+// Malformed for bytes that are not a Message protobuf or lack a topic; too_large over
+// limits.max_rpc_size.
+Result<MessagePtr> decode_message(BytesView bytes, const CodecLimits& limits);
 // The size encode_rpc would produce, without encoding: for splitting RPCs under a peer's limit.
 size_t encoded_size(const Rpc& rpc);
 // The size of one Message's encoding (without its field tag and length in the RPC).

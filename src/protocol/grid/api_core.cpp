@@ -187,7 +187,42 @@ Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
 
 Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                 Instant now, WallTime wall) {
-  Checked c = check_message(data, wall, config_.limits);
+  bool fact = false;
+  return handle(author, topic, data, now, wall, Arrival::kLive, &fact);
+}
+
+Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall) {
+  auto f = signed_fact(m);
+  if (!f) return reject(Reject::kMissingField, "pubsub message without from, seqno or data");
+  bool fact = false;
+  Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &fact);
+  if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
+  return v;
+}
+
+Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall) {
+  Verdict v = grid::take_replay(r, facts_, now, [&](const SignedFact& f) {
+    bool fact = false;
+    return handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &fact);
+  });
+  if (v.validation == Validation::kReject) ++rejections_[to_string(*v.reason)];
+  return v;
+}
+
+// docs/protocol.md §8: an API node heard again after missing an advert was cut off from us (a
+// partition, a restart); what we took meanwhile never reached it.
+void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now) {
+  const std::optional<Instant> heard = directory_.node_heard(author);
+  const Duration interval = PeerDirectory::interval(a.advert_interval_ms());
+  if (heard && now - *heard > interval + interval / 2) {
+    replay_from_ = std::min(replay_from_, *heard - config_.replay_margin);
+  }
+  directory_.on_node_advert(author, a, now);
+}
+
+Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, BytesView data,
+                            Instant now, WallTime wall, Arrival arrival, bool* fact) {
+  Checked c = check_message(data, wall, config_.limits, arrival);
   if (c.outcome == CheckOutcome::kIgnore) return {Validation::kIgnore, std::nullopt, c.detail};
   if (c.outcome == CheckOutcome::kReject) return reject(c.reason, std::move(c.detail));
   // Our own messages are in our book already (gossipsub does not deliver them back anyway).
@@ -205,6 +240,13 @@ Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, 
     auto v = book_.view(id, now);
     return !v || v->announce->model() == *model;
   };
+  // Replays carry job facts only: an advert replayed would make a gone peer look live.
+  const bool job_fact =
+      m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
+  if (arrival == Arrival::kReplayed && !job_fact) {
+    return reject(Reject::kBadReplay, "a replay carries job facts only");
+  }
+  *fact = job_fact;
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
       if (topic != kWorkersTopic) return wrong_topic("worker_advert");
@@ -213,8 +255,11 @@ Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, 
       return {Validation::kAccept, std::nullopt, {}};
     case pb::GridMessage::kNodeAdvert:
       if (topic != kNodesTopic) return wrong_topic("node_advert");
-      directory_.on_node_advert(author, m.node_advert(), now);
+      note_node_advert(author, m.node_advert(), now);
       return {Validation::kAccept, std::nullopt, {}};
+    case pb::GridMessage::kReplay:
+      if (topic != kNodesTopic) return wrong_topic("replay");
+      return take_replay(m.replay(), now, wall);
     case pb::GridMessage::kAnnounce:
       if (model_of_jobs_topic(topic) != m.announce().model()) return wrong_topic("announce");
       return from_fact(book_.add_announce(author, m.announce(), now));
@@ -242,10 +287,20 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
   Publishes out;
   if (now >= next_advert_) {
     book_.prune(now);
+    facts_.prune(now, config_.replay_keep);
     directory_.forget_gone(now);
     std::erase_if(own_, [&](const JobId& id) { return !book_.view(id, now).has_value(); });
     out.push_back(node_advert(now, wall));
     next_advert_ = now + config_.advert_interval;
+  }
+  if (replay_from_ != kNever) {
+    for (pb::Replay& r : facts_.replays_since(replay_from_, config_.replay_max_bytes,
+                                              config_.limits.max_replay_entries)) {
+      pb::GridMessage m;
+      *m.mutable_replay() = std::move(r);
+      out.push_back({kNodesTopic, encode_message(std::move(m), wall)});
+    }
+    replay_from_ = kNever;
   }
   if (now >= next_check_) {
     for (pb::JobAnnounce& a : book_.due_reannounces(self_, now)) {
@@ -260,7 +315,10 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
   return out;
 }
 
-Instant ApiNodeCore::next_deadline() const { return std::min(next_advert_, next_check_); }
+Instant ApiNodeCore::next_deadline() const {
+  if (replay_from_ != kNever) return Instant::min();
+  return std::min(next_advert_, next_check_);
+}
 
 std::map<std::string, ModelStats> ApiNodeCore::model_stats(Instant now) const {
   std::map<std::string, ModelStats> out;

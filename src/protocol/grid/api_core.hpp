@@ -21,6 +21,7 @@
 #include "protocol/grid/message_check.hpp"
 #include "protocol/grid/peer_directory.hpp"
 #include "protocol/grid/publish.hpp"
+#include "protocol/grid/replay.hpp"
 #include "protocol/grid/types.hpp"
 #include "protocol/grid/verdict.hpp"
 #include "runtime/rng.hpp"
@@ -41,6 +42,12 @@ struct ApiNodeConfig {
   Duration check_interval = std::chrono::seconds(1);
   // Models learnt from worker adverts are kept up to this many (each costs a subscription).
   size_t max_models_seen = 1024;
+  // Replays (docs/protocol.md §8): facts are kept this long for them; when an API node we had
+  // heard of advertises after missing an advert, we replay what we took since we last heard
+  // it, less replay_margin (what was on its way when the link went).
+  Duration replay_keep = std::chrono::minutes(10);
+  Duration replay_margin = std::chrono::seconds(10);
+  size_t replay_max_bytes = 192 << 10;  // of entries per Replay message
 
   Result<void> validate() const;
 };
@@ -94,6 +101,9 @@ class ApiNodeCore {
   // to the book. Rejections are counted by reason.
   Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
                      WallTime wall);
+  // The same for a message as the router delivered it (signature checked): job facts the book
+  // takes are also kept, signed, for replays (docs/protocol.md §8).
+  Verdict on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall);
 
   // The NodeAdvert every advert_interval; the re-announces this node owes (every
   // check_interval), recorded in our own book; pruning.
@@ -112,6 +122,11 @@ class ApiNodeCore {
 
  private:
   Publish node_advert(Instant now, WallTime wall) const;
+  // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
+  Verdict handle(const PeerId& author, const std::string& topic, BytesView data, Instant now,
+                 WallTime wall, Arrival arrival, bool* fact);
+  Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
+  void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
   Verdict from_fact(const FactVerdict& v);
   void learn_model(const std::string& model);
@@ -126,6 +141,8 @@ class ApiNodeCore {
   std::map<std::string, uint64_t> rejections_;
   Instant next_advert_{};
   Instant next_check_{};
+  FactLog facts_{/*keep_envelopes=*/true};
+  Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
 };
 
 }  // namespace aipg::grid

@@ -41,12 +41,31 @@ bool is_excluded(const pb::JobAnnounce& a, const PeerId& p) {
                      [&](const std::string& e) { return same_peer(p, e); });
 }
 
-// Where the author's claim stands among the attempt's claims (0 = lowest rank), if it has one.
+// Where the author's claim stands among the attempt's claims that count (0 = lowest rank), if
+// it has one. Claims of workers the attempt excludes do not count (see add_announce).
 std::optional<size_t> position(const std::map<Rank, PeerId>& claims,
-                               const std::map<PeerId, Rank>& claimed, const PeerId& author) {
+                               const std::map<PeerId, Rank>& claimed, const PeerId& author,
+                               const pb::JobAnnounce& attempt) {
   auto it = claimed.find(author);
   if (it == claimed.end()) return std::nullopt;
-  return size_t(std::distance(claims.begin(), claims.find(it->second)));
+  size_t pos = 0;
+  for (auto c = claims.begin(); c->first != it->second; ++c) {
+    if (!is_excluded(attempt, c->second)) ++pos;
+  }
+  return pos;
+}
+
+// Two announces of one attempt that differ only in `excluded` (two announcers on either side of
+// a partition): the attempt excludes both lists. A union is the same whatever the order, and
+// only grows, so a claim excluded once stays excluded. Sorted, so every book holds the same.
+bool merge_excluded(pb::JobAnnounce& kept, const pb::JobAnnounce& other) {
+  std::set<std::string> all(kept.excluded().begin(), kept.excluded().end());
+  const size_t before = all.size();
+  all.insert(other.excluded().begin(), other.excluded().end());
+  if (all.size() == before) return false;
+  kept.clear_excluded();
+  for (const std::string& e : all) kept.add_excluded(e);
+  return true;
 }
 
 template <class Fact>
@@ -77,17 +96,19 @@ bool merge_pending(Pendings& pending, const PeerId& author, const Fact& fact, In
 // Shared by results and failures: where the author's (attempt, generation) stands. nullopt: it
 // can be stored (kAdded if it is the winner now, else kHeld); otherwise the verdict to give.
 // `held` is where facts of authors without a claim wait.
-template <class Fact, class Held>
-std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref,
-                                      const std::map<Rank, PeerId>* claims,
-                                      const std::map<PeerId, Rank>* claimed, const PeerId& author,
-                                      const Fact& fact, Instant received, Held& held,
-                                      size_t held_limit, size_t held_now, bool& winner) {
+template <class Attempt, class Fact, class Held>
+std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt* at,
+                                      const PeerId& author, const Fact& fact, Instant received,
+                                      Held& held, size_t held_limit, size_t held_now,
+                                      bool& winner) {
   if (!attempt_in_range(ref, fact.attempt()) || fact.generation() >= ref.n()) {
     return verdict(FactOutcome::kRejected, Reject::kBadField);
   }
+  if (at && is_excluded(at->announce, author)) {
+    return verdict(FactOutcome::kRejected, Reject::kExcluded);
+  }
   const std::optional<size_t> pos =
-      claims ? position(*claims, *claimed, author) : std::optional<size_t>();
+      at ? position(at->claims, at->claimed, author, at->announce) : std::optional<size_t>();
   if (!pos) {
     // No claim known yet (claims and results travel on different topics): wait for it.
     if (merge_pending(held, author, fact, received, same_slot<Fact>)) {
@@ -141,7 +162,9 @@ FactVerdict JobBook::add_announce(const PeerId& author, const pb::JobAnnounce& a
   if (auto ait = job.attempts.find(k); ait != job.attempts.end()) {
     if (!same_job) return verdict(FactOutcome::kRejected, Reject::kAnnounceMismatch);
     ait->second.received = std::min(ait->second.received, received);
-    return verdict(FactOutcome::kDuplicate);
+    if (!merge_excluded(ait->second.announce, a)) return verdict(FactOutcome::kDuplicate);
+    job.derived.reset();
+    return verdict(FactOutcome::kAdded);  // forwarded: others may hold only the other list
   }
   if (!same_job) {
     // Attempt 0 is signed by the origin, so when it disagrees with later attempts that came
@@ -198,7 +221,9 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
     return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
   }
   Attempt& at = ait->second;
-  if (!directory_.serves(author, ref.model(), received)) {
+  // Liveness is not asked: whether a claim counts must not depend on when it arrived relative to
+  // its author's adverts (after a partition heals, claims come before the next advert).
+  if (!directory_.advertised(author, ref.model())) {
     return verdict(FactOutcome::kRejected, Reject::kNotAdvertised);
   }
   if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
@@ -265,8 +290,7 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
   auto ait = job.attempts.find(r.attempt());
   Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
   bool winner = false;
-  if (auto v = check_slot(ref, at ? &at->claims : nullptr, at ? &at->claimed : nullptr, author, r,
-                          received, job.held_results, config_.max_held_per_job,
+  if (auto v = check_slot(ref, at, author, r, received, job.held_results, config_.max_held_per_job,
                           job.held_results.size() + job.held_failed.size(), winner)) {
     return *v;
   }
@@ -289,8 +313,7 @@ FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFa
   auto ait = job.attempts.find(f.attempt());
   Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
   bool winner = false;
-  if (auto v = check_slot(ref, at ? &at->claims : nullptr, at ? &at->claimed : nullptr, author, f,
-                          received, job.held_failed, config_.max_held_per_job,
+  if (auto v = check_slot(ref, at, author, f, received, job.held_failed, config_.max_held_per_job,
                           job.held_results.size() + job.held_failed.size(), winner)) {
     return *v;
   }
@@ -343,7 +366,7 @@ JobBook::Derived JobBook::derive(const Job& job) const {
   for (const auto& [k, at] : job.attempts) {
     auto& winners = d.winners[k];
     for (auto it = at.claims.begin(); it != at.claims.end() && winners.size() < n; ++it) {
-      winners.push_back(it->second);
+      if (!is_excluded(at.announce, it->second)) winners.push_back(it->second);
     }
     // Attempts ascend, so the first attempt whose winner delivered is the one that counts.
     for (uint32_t g = 0; g < winners.size(); ++g) {
@@ -438,15 +461,8 @@ std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
   auto jit = jobs_.find(id);
   if (jit == jobs_.end()) return {};
   const Job& job = jit->second;
-  auto ait = job.attempts.find(attempt);
-  if (ait == job.attempts.end()) return {};
-  const uint32_t n = job.attempts.begin()->second.announce.n();
-  std::vector<PeerId> out;
-  for (auto it = ait->second.claims.begin(); it != ait->second.claims.end() && out.size() < n;
-       ++it) {
-    out.push_back(it->second);
-  }
-  return out;
+  if (!job.attempts.contains(attempt)) return {};
+  return derived(job).winners.at(attempt);
 }
 
 std::vector<JobId> JobBook::jobs() const {

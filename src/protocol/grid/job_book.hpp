@@ -5,8 +5,8 @@
 // Order does not matter: adding a fact is idempotent and commutative, and everything else
 // (winners, accepted results, the state) is derived from the facts on demand, so two books that
 // hold the same facts agree whatever order the messages came in. The exceptions are the ones the
-// protocol names: a claim is checked against the peer directory when it arrives, and the lease
-// and the ttl are measured on the local clock.
+// protocol names: a claim is checked against the author's advert known when it arrives, and the
+// lease and the ttl are measured on the local clock.
 //
 // Each add_* answers what the gossipsub validator should do with the message: forward it
 // (kAdded), drop it quietly (kDuplicate, kHeld, kIgnored) or reject it and score its author down
@@ -80,7 +80,7 @@ class JobBook {
   // of an attempt is kept, later ones are kDuplicate. Over max_jobs: kIgnored(kTooLarge).
   FactVerdict add_announce(const PeerId& author, const pb::JobAnnounce& a, Instant received);
   // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kNotAdvertised) when the
-  // author does not serve the model per the directory at `received`; kRejected(kExcluded).
+  // author's latest advert (live or not) does not list the model healthy; kRejected(kExcluded).
   // Facts of an unknown job or attempt are nonetheless kept a while (bounded) and replayed when
   // the announce comes, since gossipsub does not order messages of different authors. A valid
   // claim for an attempt already lapsed or superseded is kept (it can still decide who won) but
@@ -120,8 +120,7 @@ class JobBook {
 
  private:
   // A fact waiting for what makes it checkable: its job's announce, its attempt's announce, or
-  // its author's claim. `received` is kept so that a claim is checked against the directory as of
-  // its arrival.
+  // its author's claim. `received` is kept: the earliest receipt decides whether it is stale.
   template <class Fact>
   struct Pending {
     PeerId author;

@@ -153,6 +153,15 @@ Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
   return std::nullopt;
 }
 
+Verdict check_replay(const pb::Replay& r, const CheckLimits& l) {
+  if (r.messages_size() == 0) return missing("replay.messages");
+  AIPG_GRID_CHECK(check_count("replay.messages", size_t(r.messages_size()), l.max_replay_entries));
+  for (int i = 0; i < r.messages_size(); ++i) {
+    if (r.messages(i).empty()) return missing("replay.messages[" + std::to_string(i) + "]");
+  }
+  return std::nullopt;
+}
+
 #undef AIPG_GRID_CHECK
 
 Verdict check_body(const pb::GridMessage& m, const CheckLimits& l) {
@@ -171,6 +180,8 @@ Verdict check_body(const pb::GridMessage& m, const CheckLimits& l) {
       return check_worker_advert(m.worker_advert(), l);
     case pb::GridMessage::kNodeAdvert:
       return check_node_advert(m.node_advert(), l);
+    case pb::GridMessage::kReplay:
+      return check_replay(m.replay(), l);
     case pb::GridMessage::BODY_NOT_SET:
       break;
   }
@@ -215,7 +226,7 @@ Result<void> CheckLimits::validate() const {
   return ok();
 }
 
-Checked check_message(BytesView data, WallTime now, const CheckLimits& limits) {
+Checked check_message(BytesView data, WallTime now, const CheckLimits& limits, Arrival arrival) {
   Checked c;
   // Before parsing: a peer must not make us allocate for a message we would refuse anyway.
   if (data.size() > limits.max_message_size) {
@@ -244,7 +255,7 @@ Checked check_message(BytesView data, WallTime now, const CheckLimits& limits) {
   // Unsigned on purpose: sent_ms is any 64-bit value a peer chose.
   const bool ahead = m.sent_ms() > now_ms;
   const uint64_t off = ahead ? m.sent_ms() - now_ms : now_ms - m.sent_ms();
-  if (off > skew_ms) {
+  if (off > skew_ms && (ahead || arrival == Arrival::kLive)) {
     return reject(std::move(c), Reject::kSkew,
                   "sent_ms is " + std::to_string(off) + " ms " + (ahead ? "ahead of" : "behind") +
                       " our clock, limit " + std::to_string(skew_ms) + " ms");
@@ -256,6 +267,17 @@ Checked check_message(BytesView data, WallTime now, const CheckLimits& limits) {
     return c;
   }
   if (auto p = check_body(m, limits)) return reject(std::move(c), p->reason, p->detail);
+  if (m.has_announce()) {
+    const pb::JobAnnounce& a = m.announce();
+    // ttl_ms is bounded by max_ttl_ms: no overflow.
+    if (a.created_ms() < now_ms && now_ms - a.created_ms() > a.ttl_ms() + skew_ms) {
+      c.outcome = CheckOutcome::kIgnore;
+      c.reason = Reject::kExpired;
+      c.detail =
+          "announce expired " + std::to_string(now_ms - a.created_ms() - a.ttl_ms()) + " ms ago";
+      return c;
+    }
+  }
   c.outcome = CheckOutcome::kOk;
   c.detail.clear();
   return c;

@@ -25,6 +25,7 @@ struct CheckLimits {
   size_t max_models = 64;       // per WorkerAdvert
   size_t max_excluded = 256;    // per JobAnnounce
   size_t max_name_bytes = 256;  // model names, worker names, URLs, reasons
+  size_t max_replay_entries = 1024;
   Duration max_skew = std::chrono::seconds(30);
 
   Result<void> validate() const;
@@ -43,8 +44,14 @@ struct Checked {
   std::string detail;  // names the field and the limit, e.g. "announce.n is 50, limit 20"
 };
 
-// `now` is the receiver's wall clock.
-Checked check_message(BytesView data, WallTime now, const CheckLimits& limits = {});
+// Whether the message came as published or inside a Replay (docs/protocol.md §8): a replayed
+// fact is old by nature, so only a sent_ms ahead of our clock is refused.
+enum class Arrival { kLive, kReplayed };
+
+// `now` is the receiver's wall clock. An announce whose created_ms + ttl_ms is more than
+// max_skew behind it is kIgnore(kExpired): a replay must not bring a finished job back.
+Checked check_message(BytesView data, WallTime now, const CheckLimits& limits = {},
+                      Arrival arrival = Arrival::kLive);
 
 // Serialises a message with version 1 and `sent_ms` = now (for publishers).
 Bytes encode_message(pb::GridMessage message, WallTime now);

@@ -61,8 +61,17 @@ bool PeerDirectory::node_live(const PeerId& node, Instant now) const {
   return it != nodes_.end() && entry_live(it->second, now);
 }
 
+std::optional<Instant> PeerDirectory::node_heard(const PeerId& node) const {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return std::nullopt;
+  return it->second.received;
+}
+
 bool PeerDirectory::serves(const PeerId& worker, const std::string& model, Instant now) const {
-  if (!worker_live(worker, now)) return false;
+  return worker_live(worker, now) && advertised(worker, model);
+}
+
+bool PeerDirectory::advertised(const PeerId& worker, const std::string& model) const {
   const pb::WorkerAdvert* a = worker_advert(worker);
   if (a == nullptr || !a->healthy()) return false;
   return std::any_of(a->models().begin(), a->models().end(),

@@ -34,8 +34,12 @@ class PeerDirectory {
   bool node_live(const PeerId& node, Instant now) const;
   // Live, healthy, and lists `model`.
   bool serves(const PeerId& worker, const std::string& model, Instant now) const;
+  // Its latest advert (live or not, until forgotten) was healthy and listed `model`.
+  bool advertised(const PeerId& worker, const std::string& model) const;
   const pb::WorkerAdvert* worker_advert(const PeerId& worker) const;
   const pb::NodeAdvert* node_advert(const PeerId& node) const;
+  // When the node's latest advert came (nullopt: never, or forgotten).
+  std::optional<Instant> node_heard(const PeerId& node) const;
 
   // Sorted by peer id, so callers iterate deterministically.
   std::vector<PeerId> live_workers(Instant now) const;

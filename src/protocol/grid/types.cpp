@@ -45,6 +45,10 @@ const char* to_string(Reject r) {
       return "not_winner";
     case Reject::kUnknownJob:
       return "unknown_job";
+    case Reject::kExpired:
+      return "expired";
+    case Reject::kBadReplay:
+      return "bad_replay";
   }
   return "unknown";
 }
@@ -52,6 +56,6 @@ const char* to_string(Reject r) {
 // docs/protocol.md §7: every rule a message breaks on its own is the author's fault, skew
 // included (the spec rejects it). A fact about a job we have not heard of may be merely stale
 // or ahead of its announce (different topics, different paths), so it is ignored, not scored.
-bool is_misbehaviour(Reject r) { return r != Reject::kUnknownJob; }
+bool is_misbehaviour(Reject r) { return r != Reject::kUnknownJob && r != Reject::kExpired; }
 
 }  // namespace aipg::grid

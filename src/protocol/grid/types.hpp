@@ -39,6 +39,8 @@ enum class Reject {
   kExcluded,          // claim by a worker excluded from this attempt
   kNotWinner,         // result or failure by a peer known not to win that generation
   kUnknownJob,        // claim/result/cancel for a job we never heard of (ignored, not scored)
+  kExpired,           // an announce past its ttl (a replay of an old job: ignored, not scored)
+  kBadReplay,         // a replay entry that does not parse or whose signature does not verify
 };
 const char* to_string(Reject r);
 // Whether a rejection is the author's fault (scored) or just staleness/ordering (ignored).

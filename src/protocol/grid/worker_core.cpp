@@ -118,7 +118,22 @@ Publishes WorkerCore::start(Instant now, WallTime wall) { return {publish_advert
 Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                Instant now, WallTime wall) {
   (void)topic;  // the body decides; the protocol sets no rule on a body's topic
-  Checked c = check_message(data, wall);
+  bool fact = false;
+  return handle(author, data, now, wall, Arrival::kLive, &fact);
+}
+
+Verdict WorkerCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall) {
+  auto f = signed_fact(m);
+  if (!f) return {Validation::kReject, Reject::kMissingField, "no from, seqno or data"};
+  bool fact = false;
+  Verdict v = handle(f->author, f->data, now, wall, Arrival::kLive, &fact);
+  if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
+  return v;
+}
+
+Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, WallTime wall,
+                           Arrival arrival, bool* fact) {
+  Checked c = check_message(data, wall, CheckLimits{}, arrival);
   if (c.outcome == CheckOutcome::kIgnore) {
     return {Validation::kIgnore, c.reason, std::move(c.detail)};
   }
@@ -126,6 +141,12 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
     return {Validation::kReject, c.reason, std::move(c.detail)};
   }
   const pb::GridMessage& m = c.message;
+  const bool job_fact =
+      m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
+  if (arrival == Arrival::kReplayed && !job_fact) {
+    return {Validation::kReject, Reject::kBadReplay, "a replay carries job facts only"};
+  }
+  *fact = job_fact;
   dirty_ = true;
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
@@ -154,6 +175,11 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
       return verdict_of(book_.add_failed(author, m.failed(), now));
     case pb::GridMessage::kCancel:
       return verdict_of(book_.add_cancel(author, m.cancel(), now));
+    case pb::GridMessage::kReplay:
+      return take_replay(m.replay(), facts_, now, [&](const SignedFact& f) {
+        bool inner = false;
+        return handle(f.author, f.data, now, wall, Arrival::kReplayed, &inner);
+      });
     case pb::GridMessage::BODY_NOT_SET:
       break;
   }
@@ -272,6 +298,7 @@ bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now) const {
 
 void WorkerCore::prune(Instant now) {
   book_.prune(now);
+  facts_.prune(now, std::chrono::minutes(10));
   directory_.forget_gone(now);
   std::erase_if(claims_,
                 [&](const auto& kv) { return kv.second.decided && now >= kv.second.forget_at; });

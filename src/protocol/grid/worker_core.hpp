@@ -17,8 +17,10 @@
 
 #include "base/bytes.hpp"
 #include "protocol/grid/job_book.hpp"
+#include "protocol/grid/message_check.hpp"
 #include "protocol/grid/peer_directory.hpp"
 #include "protocol/grid/publish.hpp"
+#include "protocol/grid/replay.hpp"
 #include "protocol/grid/scheduler.hpp"
 #include "protocol/grid/types.hpp"
 #include "protocol/grid/verdict.hpp"
@@ -69,6 +71,9 @@ class WorkerCore {
   Publishes start(Instant now, WallTime wall);
   Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
                      WallTime wall);
+  // The same for a message as the router delivered it: the ids of job facts are remembered,
+  // so that a Replay's entries we know cost no signature check (docs/protocol.md §8).
+  Verdict on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall);
   Actions tick(Instant now, WallTime wall);
   // A run's end. Nothing is published for a run that is not running (stopped meanwhile).
   Publishes finished(const RunKey& key, std::string text, uint32_t tokens,
@@ -105,6 +110,9 @@ class WorkerCore {
   };
 
   pb::WorkerAdvert advert() const;
+  // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
+  Verdict handle(const PeerId& author, BytesView data, Instant now, WallTime wall, Arrival arrival,
+                 bool* fact);
   Publish publish_advert(Instant now, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
   void check_running(Instant now, Actions& out);
@@ -120,6 +128,7 @@ class WorkerCore {
   std::map<ClaimKey, Candidate> candidates_;
   std::map<ClaimKey, OurClaim> claims_;
   std::map<RunKey, Running> running_;
+  FactLog facts_{/*keep_envelopes=*/false};
 };
 
 }  // namespace aipg::grid

@@ -216,15 +216,37 @@ TEST_F(JobBookTest, LaterAttemptMustMatchAttemptZero) {
   // attempt and excluded may differ, and any node may announce a later attempt.
   EXPECT_VERDICT(book.add_announce(kNodeA, announce(id, {}, 1, {kWorkers[0]}), kT0 + 1s),
                  FactOutcome::kAdded);
-  EXPECT_VERDICT(book.add_announce(kNodeB, announce(id, {}, 1, {kWorkers[1]}), kT0 + 2s),
-                 FactOutcome::kDuplicate);  // the first of an attempt is kept
-  const auto v = book.view(id, kT0 + 2s).value();
+  EXPECT_VERDICT(book.add_announce(kNodeA, announce(id, {}, 1, {kWorkers[0]}), kT0 + 2s),
+                 FactOutcome::kDuplicate);
+  EXPECT_VERDICT(book.add_claim(kWorkers[1], claim(id, 1), kT0 + 2s), FactOutcome::kAdded);
+  // Another announcer's attempt 1 (across a partition) excluded worker 1: the attempt now
+  // excludes both, and worker 1's claim, taken before, no longer counts.
+  EXPECT_VERDICT(book.add_announce(kNodeB, announce(id, {}, 1, {kWorkers[1]}), kT0 + 3s),
+                 FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_announce(kNodeB, announce(id, {}, 1, {kWorkers[1]}), kT0 + 3s),
+                 FactOutcome::kDuplicate);
+  const auto v = book.view(id, kT0 + 3s).value();
   EXPECT_EQ(v.attempt, 1u);
   EXPECT_EQ(v.attempt_received, kT0 + 1s);
-  // The kept attempt 1 excludes worker 0, not worker 1.
-  EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id, 1), kT0 + 2s), FactOutcome::kRejected,
+  EXPECT_FALSE(v.generations[0].winner.has_value());
+  for (int w : {0, 1}) {
+    EXPECT_VERDICT(book.add_claim(kWorkers[w], claim(id, 1), kT0 + 3s), FactOutcome::kRejected,
+                   Reject::kExcluded);
+  }
+  EXPECT_VERDICT(book.add_result(kWorkers[1], result(id, 1, 0), kT0 + 4s), FactOutcome::kRejected,
                  Reject::kExcluded);
-  EXPECT_VERDICT(book.add_claim(kWorkers[1], claim(id, 1), kT0 + 2s), FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_claim(kWorkers[2], claim(id, 1), kT0 + 3s), FactOutcome::kAdded);
+  EXPECT_EQ(book.view(id, kT0 + 4s)->generations[0].winner, kWorkers[2]);
+
+  // The other order gives the same book.
+  JobBook other(dir);
+  ASSERT_EQ(other.add_announce(kOrigin, announce(id), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(other.add_announce(kNodeB, announce(id, {}, 1, {kWorkers[1]}), kT0).outcome,
+            FactOutcome::kAdded);
+  ASSERT_EQ(other.add_claim(kWorkers[2], claim(id, 1), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(other.add_announce(kNodeA, announce(id, {}, 1, {kWorkers[0]}), kT0).outcome,
+            FactOutcome::kAdded);
+  EXPECT_EQ(other.winners(id, 1), book.winners(id, 1));
 }
 
 TEST_F(JobBookTest, LaterAttemptArrivingFirstIsKept) {
@@ -274,12 +296,13 @@ TEST_F(JobBookTest, ClaimRules) {
     EXPECT_VERDICT(book.add_claim(p, claim(id), kT0), FactOutcome::kRejected,
                    Reject::kNotAdvertised);
   }
-  // Adverts count as of the claim's arrival: at kT0 + 200 s every worker is gone.
-  EXPECT_VERDICT(book.add_claim(kWorkers[1], claim(id), kT0 + 200s), FactOutcome::kRejected,
-                 Reject::kNotAdvertised);
+  // The latest advert counts, live or not (docs/protocol.md §4): at kT0 + 200 s every worker
+  // is gone, yet its claim is kept, answered stale since the attempt has lapsed by then.
+  EXPECT_VERDICT(book.add_claim(kWorkers[1], claim(id), kT0 + 200s), FactOutcome::kIgnored,
+                 Reject::kUnknownJob);
   EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id), kT0), FactOutcome::kAdded);
   EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id), kT0), FactOutcome::kDuplicate);
-  EXPECT_EQ(book.view(id, kT0).value().claims, 1u);
+  EXPECT_EQ(book.view(id, kT0).value().claims, 2u);
 
   const auto id2 = job_id(2);
   ASSERT_EQ(book.add_announce(kOrigin, announce(id2, {}, 0, {kWorkers[2]}), kT0).outcome,
