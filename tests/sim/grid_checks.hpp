@@ -1,0 +1,55 @@
+// What the grid scenarios check at the end: every live API node's view of a job, which must agree.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "grid_net.hpp"
+
+namespace aipg::sim {
+
+// The figure. Each such run takes a few minutes (55 routers' seen caches and mcaches
+// dominate; signatures are verified once per message, see RouterNetOptions::verify_once).
+inline constexpr size_t kJobs = 2000;
+
+struct Outcome {
+  grid::JobState state;
+  std::optional<gossipsub::PeerId> author;
+  std::optional<uint32_t> attempt;
+};
+
+// Every live API node's view of `id`; they must agree.
+inline std::optional<Outcome> agreed(GridNet& g, RouterNet& net, const grid::JobId& id,
+                                     std::string* why) {
+  std::optional<Outcome> first;
+  for (size_t node : g.api_nodes()) {
+    if (!net.alive(node)) continue;
+    auto v = g.api(node)->job(id, net.now());
+    if (!v) {
+      *why = "node " + std::to_string(node) + " does not know the job";
+      return std::nullopt;
+    }
+    Outcome o{v->state, v->generations.at(0).result_author, v->generations.at(0).result_attempt};
+    if (!first) {
+      first = o;
+    } else if (first->state != o.state || first->author != o.author ||
+               first->attempt != o.attempt) {
+      *why = "books disagree:";
+      for (size_t n : g.api_nodes()) {
+        if (!net.alive(n)) continue;
+        auto w = g.api(n)->job(id, net.now());
+        if (!w) continue;
+        const auto& gen = w->generations.at(0);
+        *why += " [node " + std::to_string(n) + ": " + grid::to_string(w->state) + ", attempt " +
+                std::to_string(w->attempt) + ", result of attempt " +
+                (gen.result_attempt ? std::to_string(*gen.result_attempt) : "-") + " by " +
+                (gen.result_author ? gen.result_author->to_base58().substr(0, 12) : "-") +
+                ", claims " + std::to_string(w->claims) + "]";
+      }
+      return std::nullopt;
+    }
+  }
+  return first;
+}
+
+}  // namespace aipg::sim

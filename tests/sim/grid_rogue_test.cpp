@@ -1,0 +1,170 @@
+// Rogue peers on the grid: what they publish changes no book, every role rejects it, and the
+// honest neighbours' gossipsub scores for them fall below zero.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "grid_checks.hpp"
+#include "protocol/grid/message_check.hpp"
+#include "protocol/grid/topics.hpp"
+
+namespace aipg::sim {
+namespace {
+
+// A rogue peer claims jobs for a model it does not advertise: no book takes its claims, its
+// messages are rejected by the roles' validators, and the gossipsub score of every honest
+// neighbour for it falls below zero (P4, invalid messages).
+TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
+  RouterNetOptions opts;
+  opts.seed = 5;
+  GridNetOptions gopts;
+  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
+  for (const auto& m : gopts.models) {
+    score.topics[grid::jobs_topic(m)] = gossipsub::default_topic_score_params();
+  }
+  opts.config.score = score;
+  RouterNet net(opts);
+  gopts.workers = 20;
+  GridNet g(net, gopts);
+  const size_t rogue = net.add_node();
+  net.connect_random(rogue, 10);
+  for (const auto& m : gopts.models) net.subscribe(rogue, grid::jobs_topic(m));
+  net.run_for(3s);
+
+  std::vector<grid::JobId> ids;
+  for (size_t i = 0; i < 40; ++i) {
+    ids.push_back(g.submit(i % 5, gopts.models[i % 2], net.now()));
+    net.run_for(150ms);  // the announce has spread (a claim before it is only held, not judged)
+    // The rogue claims every job, though it advertises no model.
+    grid::pb::GridMessage m;
+    m.mutable_claim()->set_job_id(ids.back());
+    m.mutable_claim()->set_attempt(0);
+    net.publish_untracked(rogue, grid::jobs_topic(gopts.models[i % 2]),
+                          grid::encode_message(m, net.wall_now()));
+    net.run_for(50ms);
+  }
+  net.run_for(20s);
+  for (const auto& id : ids) {
+    for (size_t node : g.api_nodes()) {
+      auto v = g.api(node)->job(id, net.now());
+      ASSERT_TRUE(v);
+      EXPECT_EQ(v->state, grid::JobState::kDone);
+      EXPECT_NE(v->generations.at(0).result_author, net.peer_id(rogue));
+    }
+  }
+  size_t rejected = 0;
+  for (size_t node : g.api_nodes()) {
+    auto r = g.api(node)->rejections();
+    auto it = r.find(grid::to_string(grid::Reject::kNotAdvertised));
+    if (it != r.end()) rejected += it->second;
+  }
+  EXPECT_GT(rejected, 0u);
+  size_t neighbours = 0;
+  for (size_t n : net.neighbours(rogue)) {
+    ++neighbours;
+    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
+  }
+  EXPECT_GT(neighbours, 5u);
+}
+
+}  // namespace
+}  // namespace aipg::sim
+
+namespace aipg::sim {
+namespace {
+
+// A rogue worker advertises both models and claims every job (valid claims), but then ignores
+// the winner rule: once a claim window has passed, it publishes a result for every attempt it
+// lost. No book takes those results, every role rejects them (kNotWinner), and the honest
+// neighbours score it below zero (P4 on the results topic).
+TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
+  RouterNetOptions opts;
+  opts.seed = 9;
+  GridNetOptions gopts;
+  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
+  for (const auto& m : gopts.models) {
+    score.topics[grid::jobs_topic(m)] = gossipsub::default_topic_score_params();
+  }
+  score.topics[grid::kResultsTopic] = gossipsub::default_topic_score_params();
+  opts.config.score = score;
+  RouterNet net(opts);
+  gopts.workers = 20;
+  GridNet g(net, gopts);
+
+  const size_t rogue = net.add_node();
+  net.connect_random(rogue, 10);
+  grid::WorkerConfig cfg;
+  for (const auto& m : gopts.models) cfg.models.push_back({m, 4096, 32768});
+  cfg.slots = 1000;
+  cfg.claimants_per_generation = 0;  // claims everything it may
+  grid::WorkerCore core(net.peer_id(rogue), cfg);
+  for (const auto& t : core.topics()) net.subscribe(rogue, t);
+  net.subscribe(rogue, grid::kResultsTopic);
+  net.set_validator(rogue, [&](const gossipsub::PeerId&, const gossipsub::MessageId&,
+                               const gossipsub::Message& m) {
+    core.on_pubsub(m, net.now(), net.wall_now());
+    return gossipsub::ValidationResult::kAccept;
+  });
+  for (const auto& p : core.start(net.now(), net.wall_now())) {
+    net.publish_untracked(rogue, p.topic, p.data);
+  }
+  std::set<std::pair<grid::JobId, uint32_t>> cheated;
+  net.every(50ms, [&] {
+    if (!net.alive(rogue)) return;
+    // Claims and adverts as any worker; the runs it wins it never starts.
+    for (const auto& p : core.tick(net.now(), net.wall_now()).publish) {
+      net.publish_untracked(rogue, p.topic, p.data);
+    }
+    for (const grid::JobId& id : core.book().jobs()) {
+      auto v = core.book().view(id, net.now());
+      if (!v || v->state == grid::JobState::kQueued || v->state == grid::JobState::kClaimed) {
+        continue;
+      }
+      const auto winners = core.book().winners(id, v->attempt);
+      if (winners.empty() || winners[0] == net.peer_id(rogue)) continue;
+      if (!cheated.insert({id, v->attempt}).second) continue;
+      grid::pb::GridMessage m;
+      grid::pb::JobResult* r = m.mutable_result();
+      r->set_job_id(id);
+      r->set_attempt(v->attempt);
+      r->set_generation(0);
+      r->set_text("made up");
+      r->set_model(v->announce->model());
+      net.publish_untracked(rogue, grid::kResultsTopic, grid::encode_message(m, net.wall_now()));
+    }
+  });
+  net.run_for(3s);
+
+  std::vector<grid::JobId> ids;
+  for (size_t i = 0; i < 40; ++i) {
+    ids.push_back(g.submit(i % 5, gopts.models[i % 2], net.now()));
+    net.run_for(200ms);
+  }
+  net.run_for(60s);  // jobs the rogue won (and never ran) lapse and are re-announced without it
+  EXPECT_GE(cheated.size(), 3u);
+  // Its neighbours soon take it out of their meshes, so it hears of few jobs after that.
+  EXPECT_LT(core.book().size(), ids.size() / 2);
+  for (const auto& id : ids) {
+    std::string why;
+    auto o = agreed(g, net, id, &why);
+    ASSERT_TRUE(o) << why;
+    EXPECT_EQ(o->state, grid::JobState::kDone);
+    EXPECT_NE(o->author, net.peer_id(rogue));
+  }
+  size_t rejected = 0;
+  for (size_t node : g.api_nodes()) {
+    auto r = g.api(node)->rejections();
+    auto it = r.find(grid::to_string(grid::Reject::kNotWinner));
+    if (it != r.end()) rejected += it->second;
+  }
+  EXPECT_GT(rejected, 0u);
+  size_t neighbours = 0;
+  for (size_t n : net.neighbours(rogue)) {
+    ++neighbours;
+    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
+  }
+  EXPECT_GT(neighbours, 5u);
+}
+
+}  // namespace
+}  // namespace aipg::sim
