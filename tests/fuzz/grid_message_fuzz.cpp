@@ -1,8 +1,10 @@
-// Fuzzes the grid's message check and the jobs topic codec. Whatever passes the check must pass
-// again after re-encoding (encode_message is what publishers use), and topics must round-trip.
+// Fuzzes the grid's message check, the opening of Replay entries and the jobs topic codec.
+// Whatever passes the check must pass again after re-encoding (encode_message is what publishers
+// use), a Replay opens or names its bad entry, and topics must round-trip.
 #include <cstdlib>
 
 #include "protocol/grid/message_check.hpp"
+#include "protocol/grid/replay.hpp"
 #include "protocol/grid/topics.hpp"
 
 namespace {
@@ -28,6 +30,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     grid::pb::GridMessage m = c.message;
     m.set_sent_ms(c2.message.sent_ms());
     if (m.SerializeAsString() != c2.message.SerializeAsString()) abort();
+    if (c.message.has_replay()) {
+      const FactLog empty(/*keep_envelopes=*/true);
+      auto opened = open_replay(c.message.replay(), empty);
+      if (!opened && opened.error().to_string().find("replay.messages[") == std::string::npos) {
+        abort();
+      }
+    }
   }
 
   std::string_view text = as_chars(in);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Writes the seeds of grid_message_fuzz (one valid message per body, a newer version, two topic
-# strings) with protoc from proto/grid.proto. sent_ms is the fuzz target's fixed clock.
+# Writes the seeds of grid_message_fuzz (one valid message per body, a replay, a newer version,
+# two topic strings) with protoc from proto/grid.proto. sent_ms is the fuzz target's fixed clock.
 set -euo pipefail
 cd "$(dirname "$0")"
 out=seeds/grid_message_fuzz
@@ -28,6 +28,8 @@ enc worker_advert <<<"$head worker_advert {
   backend_kind: \"ollama\" version: \"0.1\" name: \"worker one\" advert_interval_ms: 5000 }"
 enc node_advert <<<"$head node_advert { http_url: \"https://grid.example.org\" version: \"0.1\"
   open_jobs: 3 advert_interval_ms: 5000 }"
+# A pubsub Message with a topic and data but no signature: it parses, then fails the check.
+enc replay <<<"$head replay { messages: \"\\x0a\\x02ab\\x12\\x03xyz\\x22\\x0eaipg/1/results\" }"
 enc future_version <<<'version: 2 sent_ms: 1700000000000'
 printf 'org/model:7b' >"$out/topic_model"
 printf 'aipg/1/jobs/org%%2Fmodel%%20x' >"$out/topic_encoded"
