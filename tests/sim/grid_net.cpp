@@ -50,6 +50,7 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     cfg.http_url = "http://127.0.0.1:" + std::to_string(8000 + i);
     cfg.check_interval = 200ms;
     cfg.default_lease_ms = 20000;
+    cfg.default_claim_window_ms = options_.claim_window_ms;
     auto core = std::make_unique<grid::ApiNodeCore>(net_.peer_id(node), cfg, net_.rng());
     grid::ApiNodeCore* c = core.get();
     apis_[node] = std::move(core);
@@ -90,15 +91,26 @@ void GridNet::worker_tick(size_t node) {
   grid::WorkerCore* c = worker_cores_[node].get();
   auto actions = c->tick(net_.now(), net_.wall_now());
   publish(node, actions.publish);
-  for (const grid::RunKey& k : actions.stop) running_.erase({node, key_string(k)});
+  for (const grid::RunKey& k : actions.stop) {
+    auto it = running_.find({node, key_string(k)});
+    if (it == running_.end()) continue;
+    runs_[it->second].end = RunRecord::End::kStopped;
+    runs_[it->second].ended = net_.now();
+    running_.erase(it);
+  }
   for (const grid::Run& run : actions.start) {
     ++runs_started_;
-    running_.insert({node, key_string(run.key)});
+    running_[{node, key_string(run.key)}] = runs_.size();
+    runs_.push_back({node, run.key, net_.now()});
     const int64_t span = (options_.max_run - options_.min_run).count();
     const Duration d = options_.min_run + Duration(static_cast<int64_t>(net_.rng().uniform(
                                               static_cast<uint64_t>(span > 0 ? span : 1))));
     net_.after(node, d, [this, node, c, key = run.key] {
-      if (!running_.erase({node, key_string(key)})) return;  // stopped meanwhile
+      auto it = running_.find({node, key_string(key)});
+      if (it == running_.end()) return;  // stopped meanwhile
+      runs_[it->second].end = RunRecord::End::kFinished;
+      runs_[it->second].ended = net_.now();
+      running_.erase(it);
       auto out =
           c->finished(key, "text of " + key_string(key), 16, "stop", net_.now(), net_.wall_now());
       results_published_ += out.size();
@@ -116,7 +128,14 @@ grid::JobId GridNet::submit(size_t api, const std::string& model, Instant now) {
   auto r = apis_[node]->submit(req, now, net_.wall_now());
   if (!r) return {};
   publish(node, r->second);
+  submitted_[r->first] = now;
   return r->first;
+}
+
+std::optional<Instant> GridNet::submitted_at(const grid::JobId& job) const {
+  auto it = submitted_.find(job);
+  if (it == submitted_.end()) return std::nullopt;
+  return it->second;
 }
 
 void GridNet::crash(size_t node) { net_.crash(node); }

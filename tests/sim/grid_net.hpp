@@ -6,7 +6,7 @@
 
 #include <map>
 #include <memory>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +24,17 @@ struct GridNetOptions {
   Duration min_run = 200ms, max_run = 2s;
   Duration tick = 50ms;
   size_t degree = 8;
+  uint32_t claim_window_ms = 50;  // every API node's default_claim_window_ms
+};
+
+// One run of a generation by one worker, as the simulator saw it (for grid_sim's figures).
+struct RunRecord {
+  enum class End { kRunning, kFinished, kStopped };  // finished: its result was published
+  size_t worker = 0;                                 // node index
+  grid::RunKey key;
+  Instant started{};
+  Instant ended{};  // when it finished or was stopped; meaningless while kRunning
+  End end = End::kRunning;
 };
 
 class GridNet {
@@ -40,6 +51,10 @@ class GridNet {
   // Results each worker published (job, generation) — to find double work.
   size_t results_published() const { return results_published_; }
   size_t runs_started() const { return runs_started_; }
+  // Every run started, in order of start.
+  const std::vector<RunRecord>& runs() const { return runs_; }
+  // When submit() published the job's announce; nullopt for a job not submitted here.
+  std::optional<Instant> submitted_at(const grid::JobId& job) const;
 
  private:
   void publish(size_t node, const grid::Publishes& out);
@@ -50,7 +65,10 @@ class GridNet {
   std::vector<size_t> api_nodes_, workers_;
   std::map<size_t, std::unique_ptr<grid::ApiNodeCore>> apis_;
   std::map<size_t, std::unique_ptr<grid::WorkerCore>> worker_cores_;
-  std::set<std::pair<size_t, std::string>> running_;  // (worker node, run key) still wanted
+  // (worker node, run key) still wanted → its record in runs_.
+  std::map<std::pair<size_t, std::string>, size_t> running_;
+  std::vector<RunRecord> runs_;
+  std::map<grid::JobId, Instant> submitted_;
   size_t results_published_ = 0;
   size_t runs_started_ = 0;
 };
