@@ -252,12 +252,18 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   if (busy >= config_.slots) return;
 
   std::vector<const pb::JobAnnounce*> open;
+  next_loosen_ = kNever;
   for (const auto& [key, cand] : candidates_) {
     const pb::JobAnnounce& a = cand.announce;
-    if (now < cand.window_end) {
-      if (!likely_winner(a, now)) continue;
-    } else if (book_.status(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
-      // Served: a late claim could only displace a winner that has started.
+    // Served: a late claim could only displace a winner that has started.
+    if (now >= cand.window_end &&
+        book_.status(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
+      continue;
+    }
+    if (!likely_winner(a, now, cand.window_end)) {
+      const Duration step = std::chrono::milliseconds(a.claim_window_ms());
+      const int64_t k = now < cand.window_end ? 0 : 1 + (now - cand.window_end) / step;
+      next_loosen_ = std::min(next_loosen_, cand.window_end + k * step);
       continue;
     }
     open.push_back(&a);
@@ -275,25 +281,35 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     m.mutable_claim()->set_job_id(a->job_id());
     m.mutable_claim()->set_attempt(a->attempt());
     book_.add_claim(self_, m.claim(), now);
-    claims_[key] = {
-        cand.window_end, false,
-        cand.window_end + std::chrono::milliseconds(a->ttl_ms()) + std::chrono::hours(1)};
+    // A claim made after the window waits a window of its own, so that the other late
+    // claimants' claims reach us before anyone starts (docs/protocol.md §4).
+    const Instant decide =
+        std::max(cand.window_end, now + std::chrono::milliseconds(a->claim_window_ms()));
+    claims_[key] = {decide, false,
+                    decide + std::chrono::milliseconds(a->ttl_ms()) + std::chrono::hours(1)};
     out.publish.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
   }
   for (const pb::JobAnnounce* a : chosen) candidates_.erase(ClaimKey{a->job_id(), a->attempt()});
 }
 
-bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now) const {
+bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now, Instant window_end) const {
   // docs/protocol.md §4: of W eligible workers, about claimants_per_generation × n claim during
   // the window — those whose rank starts below 2^64 × that / W. Ranks are uniform, so the
-  // winners are the same as if everyone had claimed, unless nobody's rank qualifies (then the
-  // job gets its claims after the window), at a fraction of the messages and wasted starts.
-  if (config_.claimants_per_generation == 0) return true;
+  // winners are the same as if everyone had claimed, at a fraction of the messages and wasted
+  // starts. When nobody's rank qualifies (e^-3 ≈ 5% of jobs for 3 claimants), the bound doubles
+  // every window after the first, so the claimants still come a few at a time, not all at once.
+  if (config_.claimants_per_generation == 0 || a.claim_window_ms() == 0) return true;
   const uint64_t target = uint64_t(config_.claimants_per_generation) * std::max<uint32_t>(1, a.n());
   const uint64_t eligible = directory_.workers_for(a.model(), now).size();
   if (eligible <= target) return true;
+  int64_t k = 0;
+  if (now >= window_end) {
+    k = 1 + (now - window_end) / std::chrono::milliseconds(a.claim_window_ms());
+  }
+  const uint64_t bound = UINT64_MAX / eligible * target;
+  if (k >= 64 || bound > (UINT64_MAX >> k)) return true;
   const Rank r = claim_rank(a.job_id(), as_bytes(a.nonce()), a.attempt(), self_);
-  return get_be64(r.data()) < UINT64_MAX / eligible * target;
+  return get_be64(r.data()) < (bound << k);
 }
 
 void WorkerCore::prune(Instant now) {
@@ -351,7 +367,7 @@ Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now,
 
 Instant WorkerCore::next_deadline() const {
   if (dirty_) return Instant::min();
-  Instant d = next_advert_;
+  Instant d = std::min(next_advert_, next_loosen_);
   for (const auto& [key, c] : claims_) {
     if (!c.decided) d = std::min(d, c.window_end);
   }

@@ -35,8 +35,9 @@ struct WorkerConfig {
   std::string backend_kind;
   bool healthy = true;
   std::string version;
-  // During a claim window only about this many workers per generation claim, picked by rank
-  // (docs/protocol.md §4); 0 = every eligible worker claims.
+  // During a claim window only about this many workers per generation claim, picked by rank;
+  // after it, the bound doubles every claim window (docs/protocol.md §4). 0 = every eligible
+  // worker claims at once.
   uint32_t claimants_per_generation = 3;
 };
 
@@ -93,7 +94,7 @@ class WorkerCore {
   const JobBook& book() const { return book_; }
 
  private:
-  bool likely_winner(const pb::JobAnnounce& a, Instant now) const;
+  bool likely_winner(const pb::JobAnnounce& a, Instant now, Instant window_end) const;
 
   struct Candidate {  // an announce we may claim while its attempt is open
     pb::JobAnnounce announce;
@@ -125,6 +126,7 @@ class WorkerCore {
   JobBook book_;
   Instant next_advert_ = kNever;
   bool dirty_ = false;
+  Instant next_loosen_ = kNever;  // when the claim bound next widens for a waiting candidate
   std::map<ClaimKey, Candidate> candidates_;
   std::map<ClaimKey, OurClaim> claims_;
   std::map<RunKey, Running> running_;

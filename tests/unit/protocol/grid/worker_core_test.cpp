@@ -546,8 +546,8 @@ namespace aipg::grid {
 namespace {
 
 // docs/protocol.md §4: with 5 eligible workers and one claimant wanted per generation, a worker
-// claims during the window exactly the jobs whose rank starts below 2^64 / 5; after the window
-// it claims those nobody claimed.
+// claims during the window exactly the jobs whose rank starts below 2^64 / 5; after it, of those
+// nobody claimed, the ones under a bound that doubles every window.
 TEST(WorkerCore, FewClaimantsByRankThenTheUnclaimedAfterTheWindow) {
   WorkerConfig cfg = config(200);
   cfg.claimants_per_generation = 1;
@@ -576,8 +576,24 @@ TEST(WorkerCore, FewClaimantsByRankThenTheUnclaimedAfterTheWindow) {
   }
   ASSERT_NE(theirs, nullptr);
   g.hear_claim(kOthers[0], theirs->job_id());
+  // After the window the bound doubles every window (2/5, 4/5, then all), for what is still
+  // unclaimed; theirs is served.
   std::set<JobId> late;
-  for (const auto& c : claims_in(g.after_window().publish, g.clock)) late.insert(c.job_id());
+  for (uint64_t doubled : {2, 4, 8}) {
+    std::set<JobId> want;
+    for (const auto& a : all) {
+      const Rank r = claim_rank(a.job_id(), as_bytes(a.nonce()), 0, kSelf);
+      const bool under = doubled >= 5 || get_be64(r.data()) < UINT64_MAX / 5 * doubled;
+      if (under && !expected.count(a.job_id()) && !late.count(a.job_id()) &&
+          a.job_id() != theirs->job_id()) {
+        want.insert(a.job_id());
+      }
+    }
+    std::set<JobId> now;
+    for (const auto& c : claims_in(g.after_window().publish, g.clock)) now.insert(c.job_id());
+    EXPECT_EQ(now, want) << "bound × " << doubled;
+    late.insert(now.begin(), now.end());
+  }
   EXPECT_EQ(late.size() + claimed.size() + 1, all.size());
   EXPECT_FALSE(late.count(theirs->job_id()));
 }
@@ -587,6 +603,21 @@ TEST(WorkerCore, FewClaimantsByRankThenTheUnclaimedAfterTheWindow) {
 
 namespace aipg::grid {
 namespace {
+
+// A claim made after the announce's window (the worker was busy, or nobody's rank qualified)
+// waits a window of its own before it starts: other late claims reach it meanwhile.
+TEST(WorkerCore, ALateClaimWaitsAWindowOfItsOwn) {
+  Grid g;
+  g.hear_announce(announce(job_id(1)));
+  g.clock.advance(milliseconds(3 * kWindowMs));
+  auto act = g.tick();
+  ASSERT_EQ(claims_in(act.publish, g.clock).size(), 1u);
+  EXPECT_TRUE(act.start.empty());
+  EXPECT_EQ(g.w.next_deadline(), g.clock.now + milliseconds(kWindowMs));
+  act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(act.start[0].key, (RunKey{job_id(1), 0, 0}));
+}
 
 // A backend's bytes are not always UTF-8 (a character split across tokens); the result must
 // still parse at every receiver, so each invalid byte is replaced by U+FFFD.
