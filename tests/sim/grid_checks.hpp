@@ -8,8 +8,8 @@
 
 namespace aipg::sim {
 
-// The figure. Each such run takes a few minutes (55 routers' seen caches and mcaches
-// dominate; signatures are verified once per message, see RouterNetOptions::verify_once).
+// The figure: half a minute to two minutes a scenario (signatures are verified once per
+// message for the whole net, see RouterNetOptions::verify_once).
 inline constexpr size_t kJobs = 2000;
 
 struct Outcome {

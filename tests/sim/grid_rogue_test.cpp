@@ -24,7 +24,6 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
   }
   opts.config.score = score;
   RouterNet net(opts);
-  gopts.workers = 20;
   GridNet g(net, gopts);
   const size_t rogue = net.add_node();
   net.connect_random(rogue, 10);
@@ -32,18 +31,20 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
   net.run_for(3s);
 
   std::vector<grid::JobId> ids;
-  for (size_t i = 0; i < 40; ++i) {
+  for (size_t i = 0; i < kJobs; ++i) {
     ids.push_back(g.submit(i % 5, gopts.models[i % 2], net.now()));
-    net.run_for(150ms);  // the announce has spread (a claim before it is only held, not judged)
-    // The rogue claims every job, though it advertises no model.
-    grid::pb::GridMessage m;
-    m.mutable_claim()->set_job_id(ids.back());
-    m.mutable_claim()->set_attempt(0);
-    net.publish_untracked(rogue, grid::jobs_topic(gopts.models[i % 2]),
-                          grid::encode_message(m, net.wall_now()));
-    net.run_for(50ms);
+    // The rogue claims every job, though it advertises no model, once the announce has spread
+    // (a claim before it is only held, not judged).
+    net.after(rogue, 150ms,
+              [&net, rogue, id = ids.back(), topic = grid::jobs_topic(gopts.models[i % 2])] {
+                grid::pb::GridMessage m;
+                m.mutable_claim()->set_job_id(id);
+                m.mutable_claim()->set_attempt(0);
+                net.publish_untracked(rogue, topic, grid::encode_message(m, net.wall_now()));
+              });
+    net.run_for(20ms);
   }
-  net.run_for(20s);
+  net.run_for(30s);
   for (const auto& id : ids) {
     for (size_t node : g.api_nodes()) {
       auto v = g.api(node)->job(id, net.now());
@@ -88,7 +89,6 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   score.topics[grid::kResultsTopic] = gossipsub::default_topic_score_params();
   opts.config.score = score;
   RouterNet net(opts);
-  gopts.workers = 20;
   GridNet g(net, gopts);
 
   const size_t rogue = net.add_node();
@@ -136,9 +136,9 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   net.run_for(3s);
 
   std::vector<grid::JobId> ids;
-  for (size_t i = 0; i < 40; ++i) {
+  for (size_t i = 0; i < kJobs; ++i) {
     ids.push_back(g.submit(i % 5, gopts.models[i % 2], net.now()));
-    net.run_for(200ms);
+    net.run_for(20ms);
   }
   net.run_for(60s);  // jobs the rogue won (and never ran) lapse and are re-announced without it
   EXPECT_GE(cheated.size(), 3u);
