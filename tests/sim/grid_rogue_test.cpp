@@ -11,6 +11,34 @@
 namespace aipg::sim {
 namespace {
 
+// Scoring on, with topic scores (P4, invalid messages) on the jobs topics and `extra`.
+gossipsub::PeerScoreParams scoring(const GridNetOptions& gopts, std::vector<std::string> extra) {
+  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
+  for (const auto& m : gopts.models) extra.push_back(grid::jobs_topic(m));
+  for (const auto& t : extra) score.topics[t] = gossipsub::default_topic_score_params();
+  return score;
+}
+
+// How many of the rogue's messages the API nodes rejected for `reason`.
+size_t rejected_by_api_nodes(GridNet& g, grid::Reject reason) {
+  size_t n = 0;
+  for (size_t node : g.api_nodes()) {
+    const auto& r = g.api(node)->rejections();
+    if (auto it = r.find(grid::to_string(reason)); it != r.end()) n += it->second;
+  }
+  return n;
+}
+
+// Every honest neighbour's gossipsub score for the rogue is below zero.
+void expect_scored_down(RouterNet& net, size_t rogue) {
+  size_t neighbours = 0;
+  for (size_t n : net.neighbours(rogue)) {
+    ++neighbours;
+    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
+  }
+  EXPECT_GT(neighbours, 5u);
+}
+
 // A rogue peer claims jobs for a model it does not advertise: no book takes its claims, its
 // messages are rejected by the roles' validators, and the gossipsub score of every honest
 // neighbour for it falls below zero (P4, invalid messages).
@@ -18,11 +46,7 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 5;
   GridNetOptions gopts;
-  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
-  for (const auto& m : gopts.models) {
-    score.topics[grid::jobs_topic(m)] = gossipsub::default_topic_score_params();
-  }
-  opts.config.score = score;
+  opts.config.score = scoring(gopts, {});
   RouterNet net(opts);
   GridNet g(net, gopts);
   const size_t rogue = net.add_node();
@@ -53,26 +77,9 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
       EXPECT_NE(v->generations.at(0).result_author, net.peer_id(rogue));
     }
   }
-  size_t rejected = 0;
-  for (size_t node : g.api_nodes()) {
-    auto r = g.api(node)->rejections();
-    auto it = r.find(grid::to_string(grid::Reject::kNotAdvertised));
-    if (it != r.end()) rejected += it->second;
-  }
-  EXPECT_GT(rejected, 0u);
-  size_t neighbours = 0;
-  for (size_t n : net.neighbours(rogue)) {
-    ++neighbours;
-    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
-  }
-  EXPECT_GT(neighbours, 5u);
+  EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotAdvertised), 0u);
+  expect_scored_down(net, rogue);
 }
-
-}  // namespace
-}  // namespace aipg::sim
-
-namespace aipg::sim {
-namespace {
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
 // the winner rule: once a claim window has passed, it publishes a result for every attempt it
@@ -82,12 +89,7 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 9;
   GridNetOptions gopts;
-  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
-  for (const auto& m : gopts.models) {
-    score.topics[grid::jobs_topic(m)] = gossipsub::default_topic_score_params();
-  }
-  score.topics[grid::kResultsTopic] = gossipsub::default_topic_score_params();
-  opts.config.score = score;
+  opts.config.score = scoring(gopts, {grid::kResultsTopic});
   RouterNet net(opts);
   GridNet g(net, gopts);
 
@@ -151,19 +153,8 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
     EXPECT_EQ(o->state, grid::JobState::kDone);
     EXPECT_NE(o->author, net.peer_id(rogue));
   }
-  size_t rejected = 0;
-  for (size_t node : g.api_nodes()) {
-    auto r = g.api(node)->rejections();
-    auto it = r.find(grid::to_string(grid::Reject::kNotWinner));
-    if (it != r.end()) rejected += it->second;
-  }
-  EXPECT_GT(rejected, 0u);
-  size_t neighbours = 0;
-  for (size_t n : net.neighbours(rogue)) {
-    ++neighbours;
-    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
-  }
-  EXPECT_GT(neighbours, 5u);
+  EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
+  expect_scored_down(net, rogue);
 }
 
 }  // namespace

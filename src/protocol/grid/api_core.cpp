@@ -240,13 +240,10 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     auto v = book_.view(id, now);
     return !v || v->announce->model() == *model;
   };
-  // Replays carry job facts only: an advert replayed would make a gone peer look live.
-  const bool job_fact =
-      m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
-  if (arrival == Arrival::kReplayed && !job_fact) {
+  *fact = is_job_fact(m);
+  if (arrival == Arrival::kReplayed && !*fact) {
     return reject(Reject::kBadReplay, "a replay carries job facts only");
   }
-  *fact = job_fact;
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
       if (topic != kWorkersTopic) return wrong_topic("worker_advert");

@@ -8,6 +8,10 @@
 
 namespace aipg::grid {
 
+bool is_job_fact(const pb::GridMessage& m) {
+  return m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
+}
+
 std::optional<SignedFact> signed_fact(const gossipsub::Message& m) {
   if (!m.from || !m.seqno || !m.data) return std::nullopt;
   auto author = PeerId::from_multihash(*m.from);

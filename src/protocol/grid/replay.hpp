@@ -32,6 +32,10 @@ struct SignedFact {
   Bytes envelope;  // the pubsub Message protobuf, signature included
 };
 
+// Announce, claim, result, failure or cancel: what a node keeps and replays. Adverts never are
+// (a replayed advert would make a gone peer look live).
+bool is_job_fact(const pb::GridMessage& m);
+
 // From a message the router delivered (StrictSign: the router checked the signature).
 // nullopt for a message without from, seqno or data.
 std::optional<SignedFact> signed_fact(const gossipsub::Message& m);

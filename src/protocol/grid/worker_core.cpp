@@ -53,6 +53,13 @@ std::string valid_utf8(std::string_view in) {
   return out;
 }
 
+// How many times the claim bound has doubled at `now` (docs/protocol.md §4): 0 in the window, then
+// 1 + the whole windows since it ended. The window is not 0 (then there is no bound).
+int64_t windows_past(const pb::JobAnnounce& a, Instant now, Instant window_end) {
+  if (now < window_end) return 0;
+  return 1 + (now - window_end) / std::chrono::milliseconds(a.claim_window_ms());
+}
+
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence; true when it cut.
 bool truncate_utf8(std::string& s, size_t max) {
   if (s.size() <= max) return false;
@@ -141,12 +148,10 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
     return {Validation::kReject, c.reason, std::move(c.detail)};
   }
   const pb::GridMessage& m = c.message;
-  const bool job_fact =
-      m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
-  if (arrival == Arrival::kReplayed && !job_fact) {
+  *fact = is_job_fact(m);
+  if (arrival == Arrival::kReplayed && !*fact) {
     return {Validation::kReject, Reject::kBadReplay, "a replay carries job facts only"};
   }
-  *fact = job_fact;
   dirty_ = true;
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
@@ -261,9 +266,9 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
       continue;
     }
     if (!likely_winner(a, now, cand.window_end)) {
-      const Duration step = std::chrono::milliseconds(a.claim_window_ms());
-      const int64_t k = now < cand.window_end ? 0 : 1 + (now - cand.window_end) / step;
-      next_loosen_ = std::min(next_loosen_, cand.window_end + k * step);
+      const int64_t k = windows_past(a, now, cand.window_end);
+      next_loosen_ = std::min(next_loosen_,
+                              cand.window_end + k * std::chrono::milliseconds(a.claim_window_ms()));
       continue;
     }
     open.push_back(&a);
@@ -302,10 +307,7 @@ bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now, Instant wi
   const uint64_t target = uint64_t(config_.claimants_per_generation) * std::max<uint32_t>(1, a.n());
   const uint64_t eligible = directory_.workers_for(a.model(), now).size();
   if (eligible <= target) return true;
-  int64_t k = 0;
-  if (now >= window_end) {
-    k = 1 + (now - window_end) / std::chrono::milliseconds(a.claim_window_ms());
-  }
+  const int64_t k = windows_past(a, now, window_end);
   const uint64_t bound = UINT64_MAX / eligible * target;
   if (k >= 64 || bound > (UINT64_MAX >> k)) return true;
   const Rank r = claim_rank(a.job_id(), as_bytes(a.nonce()), a.attempt(), self_);
