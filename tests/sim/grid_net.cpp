@@ -38,7 +38,19 @@ std::string key_string(const grid::RunKey& k) {
 GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(options) {
   const size_t total = options_.api_nodes + options_.workers;
   std::vector<size_t> nodes;
-  for (size_t i = 0; i < total; ++i) nodes.push_back(net_.add_node());
+  for (size_t i = 0; i < total; ++i) {
+    // P5: the role's own tally of each peer's rule breaking (weighted when scoring is on).
+    GossipsubConfig c = net_.options().config;
+    c.app_score = [this, node = net_.size()](const gossipsub::PeerId& p) {
+      if (auto it = apis_.find(node); it != apis_.end())
+        return it->second->app_score(p, net_.now());
+      if (auto it = worker_cores_.find(node); it != worker_cores_.end()) {
+        return it->second->app_score(p, net_.now());
+      }
+      return 0.0;
+    };
+    nodes.push_back(net_.add_node(std::move(c)));
+  }
   for (size_t n : nodes) net_.connect_random(n, options_.degree);
   const Instant now = net_.now();
   const WallTime wall = net_.wall_now();

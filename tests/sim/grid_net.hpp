@@ -48,6 +48,9 @@ class GridNet {
   const std::vector<size_t>& api_nodes() const { return api_nodes_; }
   const std::vector<size_t>& workers() const { return workers_; }
   grid::ApiNodeCore* api(size_t node) { return apis_.count(node) ? apis_[node].get() : nullptr; }
+  grid::WorkerCore* worker(size_t node) {
+    return worker_cores_.count(node) ? worker_cores_[node].get() : nullptr;
+  }
   // Results each worker published (job, generation) — to find double work.
   size_t results_published() const { return results_published_; }
   size_t runs_started() const { return runs_started_; }

@@ -29,12 +29,17 @@ size_t rejected_by_api_nodes(GridNet& g, grid::Reject reason) {
   return n;
 }
 
-// Every honest neighbour's gossipsub score for the rogue is below zero.
-void expect_scored_down(RouterNet& net, size_t rogue) {
+// Every honest neighbour's gossipsub score for the rogue is below zero, and so is the
+// application score (P5) its grid role gives the rogue.
+void expect_scored_down(RouterNet& net, GridNet& g, size_t rogue) {
   size_t neighbours = 0;
+  const gossipsub::PeerId& id = net.peer_id(rogue);
   for (size_t n : net.neighbours(rogue)) {
     ++neighbours;
-    EXPECT_LT(net.router(n).score(net.peer_id(rogue), net.now()), 0) << "neighbour " << n;
+    EXPECT_LT(net.router(n).score(id, net.now()), 0) << "neighbour " << n;
+    const double p5 =
+        g.api(n) ? g.api(n)->app_score(id, net.now()) : g.worker(n)->app_score(id, net.now());
+    EXPECT_LT(p5, 0) << "neighbour " << n;
   }
   EXPECT_GT(neighbours, 5u);
 }
@@ -78,7 +83,7 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
     }
   }
   EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotAdvertised), 0u);
-  expect_scored_down(net, rogue);
+  expect_scored_down(net, g, rogue);
 }
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
@@ -154,7 +159,7 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
     EXPECT_NE(o->author, net.peer_id(rogue));
   }
   EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
-  expect_scored_down(net, rogue);
+  expect_scored_down(net, g, rogue);
 }
 
 }  // namespace

@@ -100,6 +100,7 @@ class RouterNet {
   Instant now() const { return loop_.now(); }
   WallTime wall_now() const { return loop_.wall_now(); }
   io::sim::SeededRng& rng() { return rng_; }
+  const RouterNetOptions& options() const { return options_; }
 
   size_t size() const { return nodes_.size(); }
   gossipsub::Router& router(size_t node) { return *nodes_[node]->router; }

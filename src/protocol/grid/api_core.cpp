@@ -188,7 +188,14 @@ Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
 Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                 Instant now, WallTime wall) {
   bool fact = false;
-  return handle(author, topic, data, now, wall, Arrival::kLive, &fact);
+  return judged(author, handle(author, topic, data, now, wall, Arrival::kLive, &fact), now);
+}
+
+Verdict ApiNodeCore::judged(const PeerId& author, Verdict v, Instant now) {
+  if (v.validation == Validation::kReject && v.reason && is_misbehaviour(*v.reason)) {
+    misbehaviour_.add(author, now);
+  }
+  return v;
 }
 
 Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall) {
@@ -197,7 +204,7 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
   bool fact = false;
   Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &fact);
   if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
-  return v;
+  return judged(f->author, std::move(v), now);
 }
 
 Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall) {

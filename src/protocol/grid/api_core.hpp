@@ -19,6 +19,7 @@
 #include "base/result.hpp"
 #include "protocol/grid/job_book.hpp"
 #include "protocol/grid/message_check.hpp"
+#include "protocol/grid/misbehaviour.hpp"
 #include "protocol/grid/peer_directory.hpp"
 #include "protocol/grid/publish.hpp"
 #include "protocol/grid/replay.hpp"
@@ -98,7 +99,8 @@ class ApiNodeCore {
   Result<Publishes> cancel(const JobId& id, std::string reason, Instant now, WallTime wall);
 
   // Judges a gossipsub message: check_message, then adverts go to the directory and job facts
-  // to the book. Rejections are counted by reason.
+  // to the book. Rejections are counted by reason, and those that are the author's fault count
+  // against its app_score.
   Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
                      WallTime wall);
   // The same for a message as the router delivered it (signature checked): job facts the book
@@ -118,6 +120,8 @@ class ApiNodeCore {
   std::map<std::string, ModelStats> model_stats(Instant now) const;
 
   const std::map<std::string, uint64_t>& rejections() const { return rejections_; }
+  // For GossipsubConfig::app_score (P5): minus the peer's recent rule breaking.
+  double app_score(const PeerId& peer, Instant now) const { return misbehaviour_.score(peer, now); }
   const PeerDirectory& directory() const { return directory_; }
 
  private:
@@ -128,6 +132,8 @@ class ApiNodeCore {
   Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
+  // Tallies a rejection that is the author's fault; returns `v`.
+  Verdict judged(const PeerId& author, Verdict v, Instant now);
   Verdict from_fact(const FactVerdict& v);
   void learn_model(const std::string& model);
 
@@ -142,6 +148,7 @@ class ApiNodeCore {
   Instant next_advert_{};
   Instant next_check_{};
   FactLog facts_{/*keep_envelopes=*/true};
+  MisbehaviourTally misbehaviour_;
   Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
 };
 

@@ -126,7 +126,14 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
                                Instant now, WallTime wall) {
   (void)topic;  // the body decides; the protocol sets no rule on a body's topic
   bool fact = false;
-  return handle(author, data, now, wall, Arrival::kLive, &fact);
+  return judged(author, handle(author, data, now, wall, Arrival::kLive, &fact), now);
+}
+
+Verdict WorkerCore::judged(const PeerId& author, Verdict v, Instant now) {
+  if (v.validation == Validation::kReject && v.reason && is_misbehaviour(*v.reason)) {
+    misbehaviour_.add(author, now);
+  }
+  return v;
 }
 
 Verdict WorkerCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall) {
@@ -135,7 +142,7 @@ Verdict WorkerCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime
   bool fact = false;
   Verdict v = handle(f->author, f->data, now, wall, Arrival::kLive, &fact);
   if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
-  return v;
+  return judged(f->author, std::move(v), now);
 }
 
 Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, WallTime wall,

@@ -18,6 +18,7 @@
 #include "base/bytes.hpp"
 #include "protocol/grid/job_book.hpp"
 #include "protocol/grid/message_check.hpp"
+#include "protocol/grid/misbehaviour.hpp"
 #include "protocol/grid/peer_directory.hpp"
 #include "protocol/grid/publish.hpp"
 #include "protocol/grid/replay.hpp"
@@ -80,6 +81,8 @@ class WorkerCore {
   Publishes finished(const RunKey& key, std::string text, uint32_t tokens,
                      std::string finish_reason, Instant now, WallTime wall);
   Publishes failed(const RunKey& key, std::string reason, Instant now, WallTime wall);
+  // For GossipsubConfig::app_score (P5): minus the peer's recent rule breaking.
+  double app_score(const PeerId& peer, Instant now) const { return misbehaviour_.score(peer, now); }
   // The backend's health, told in the next advert; an unhealthy worker claims nothing.
   void set_healthy(bool healthy) { config_.healthy = healthy; }
 
@@ -114,6 +117,8 @@ class WorkerCore {
   // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
   Verdict handle(const PeerId& author, BytesView data, Instant now, WallTime wall, Arrival arrival,
                  bool* fact);
+  // Tallies a rejection that is the author's fault; returns `v`.
+  Verdict judged(const PeerId& author, Verdict v, Instant now);
   Publish publish_advert(Instant now, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
   void check_running(Instant now, Actions& out);
@@ -131,6 +136,7 @@ class WorkerCore {
   std::map<ClaimKey, OurClaim> claims_;
   std::map<RunKey, Running> running_;
   FactLog facts_{/*keep_envelopes=*/false};
+  MisbehaviourTally misbehaviour_;
 };
 
 }  // namespace aipg::grid

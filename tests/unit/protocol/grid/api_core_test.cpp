@@ -309,6 +309,10 @@ TEST_F(ApiNodeCoreTest, BadMessagesAreRejectedAndCounted) {
   EXPECT_EQ(v.reason, Reject::kUnknownJob);
   EXPECT_EQ(core.rejections(), (std::map<std::string, uint64_t>{
                                    {"bad_field", 1}, {"malformed", 1}, {"not_advertised", 1}}));
+  // Each rejection is its author's fault and lowers its app score (P5); the ignore does not.
+  EXPECT_EQ(core.app_score(kW1, kT0), -2.0);
+  EXPECT_EQ(core.app_score(kW2, kT0), -1.0);
+  EXPECT_EQ(core.app_score(peer(12), kT0), 0.0);
 }
 
 TEST_F(ApiNodeCoreTest, CancelOwnJob) {
