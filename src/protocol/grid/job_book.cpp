@@ -94,13 +94,14 @@ bool merge_pending(Pendings& pending, const PeerId& author, const Fact& fact, In
 }
 
 // Shared by results and failures: where the author's (attempt, generation) stands. nullopt: it
-// can be stored (kAdded if it is the winner now, else kHeld); otherwise the verdict to give.
-// `held` is where facts of authors without a claim wait.
+// is stored, and answered kAdded if it is the winner now, kRejected(kNotWinner) if its claim is
+// `behind` that generation, else kHeld; otherwise the verdict to give. `held` is where facts of
+// authors without a claim wait.
 template <class Attempt, class Fact, class Held>
 std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt* at,
                                       const PeerId& author, const Fact& fact, Instant received,
-                                      Held& held, size_t held_limit, size_t held_now,
-                                      bool& winner) {
+                                      Held& held, size_t held_limit, size_t held_now, bool& winner,
+                                      bool& behind) {
   if (!attempt_in_range(ref, fact.attempt()) || fact.generation() >= ref.n()) {
     return verdict(FactOutcome::kRejected, Reject::kBadField);
   }
@@ -118,8 +119,10 @@ std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt*
     held.push_back({author, fact, received});
     return verdict(FactOutcome::kHeld);
   }
-  // More claims can only push a position down (to a higher generation), never up.
-  if (*pos > fact.generation()) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  // More claims only push a position down (to a higher generation), so a claim behind the
+  // generation never counts — unless two `excluded` lists of the attempt merge and drop claims
+  // before it (add_announce). The fact is therefore kept, and rejected.
+  behind = *pos > fact.generation();
   winner = *pos == fact.generation();
   return std::nullopt;
 }
@@ -290,21 +293,25 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
   auto ait = job.attempts.find(r.attempt());
   Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
   bool winner = false;
+  bool behind = false;
   if (auto v = check_slot(ref, at, author, r, received, job.held_results, config_.max_held_per_job,
-                          job.held_results.size() + job.held_failed.size(), winner)) {
+                          job.held_results.size() + job.held_failed.size(), winner, behind)) {
     return *v;
   }
   auto& slot = at->results[r.generation()];
   auto it = slot.find(author);
+  FactOutcome outcome = winner ? FactOutcome::kAdded : FactOutcome::kHeld;
   if (it != slot.end()) {
     // Idempotent by (job, attempt, generation, author). Should an author send two different
     // results for one slot, every book keeps the same one, whatever the order.
     if (r.SerializeAsString() < it->second.SerializeAsString()) it->second = r;
-    return verdict(FactOutcome::kDuplicate);
+    outcome = FactOutcome::kDuplicate;
+  } else {
+    slot.emplace(author, r);
+    job.derived.reset();
   }
-  slot.emplace(author, r);
-  job.derived.reset();
-  return verdict(winner ? FactOutcome::kAdded : FactOutcome::kHeld);
+  if (behind) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  return verdict(outcome);
 }
 
 FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFailed& f,
@@ -313,12 +320,16 @@ FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFa
   auto ait = job.attempts.find(f.attempt());
   Attempt* at = ait == job.attempts.end() ? nullptr : &ait->second;
   bool winner = false;
+  bool behind = false;
   if (auto v = check_slot(ref, at, author, f, received, job.held_failed, config_.max_held_per_job,
-                          job.held_results.size() + job.held_failed.size(), winner)) {
+                          job.held_results.size() + job.held_failed.size(), winner, behind)) {
     return *v;
   }
-  if (!at->failed[f.generation()].insert(author).second) return verdict(FactOutcome::kDuplicate);
-  return verdict(winner ? FactOutcome::kAdded : FactOutcome::kHeld);
+  const bool added = at->failed[f.generation()].insert(author).second;
+  if (behind) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  return verdict(!added   ? FactOutcome::kDuplicate
+                 : winner ? FactOutcome::kAdded
+                          : FactOutcome::kHeld);
 }
 
 // --- cancels -----------------------------------------------------------------------------------
@@ -365,8 +376,11 @@ JobBook::Derived JobBook::derive(const Job& job) const {
   d.result_attempt.resize(n);
   for (const auto& [k, at] : job.attempts) {
     auto& winners = d.winners[k];
-    for (auto it = at.claims.begin(); it != at.claims.end() && winners.size() < n; ++it) {
-      if (!is_excluded(at.announce, it->second)) winners.push_back(it->second);
+    size_t& counted = d.claims[k];
+    for (const auto& [rank, author] : at.claims) {
+      if (is_excluded(at.announce, author)) continue;  // taken before the lists merged
+      ++counted;
+      if (winners.size() < n) winners.push_back(author);
     }
     // Attempts ascend, so the first attempt whose winner delivered is the one that counts.
     for (uint32_t g = 0; g < winners.size(); ++g) {
@@ -430,7 +444,7 @@ std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {
   const auto& [last, at] = *job.attempts.rbegin();
   v.attempt = last;
   v.attempt_received = at.received;
-  v.claims = at.claims.size();
+  v.claims = d.claims.at(last);
   const std::vector<PeerId>& winners = d.winners.at(last);
   v.generations.resize(d.result_attempt.size());
   for (uint32_t g = 0; g < v.generations.size(); ++g) {
@@ -453,7 +467,7 @@ std::optional<JobStatus> JobBook::status(const JobId& id, Instant now) const {
   JobStatus s;
   s.state = state_of(job, derived(job), now).first;
   s.attempt = job.attempts.rbegin()->first;
-  s.claims = job.attempts.rbegin()->second.claims.size();
+  s.claims = derived(job).claims.at(s.attempt);
   return s;
 }
 

@@ -55,7 +55,7 @@ struct GenerationView {
 struct JobStatus {
   JobState state = JobState::kQueued;
   uint32_t attempt = 0;  // the latest announced attempt
-  size_t claims = 0;     // claims of the latest attempt
+  size_t claims = 0;     // claims of the latest attempt that count
 };
 
 struct JobView {
@@ -66,7 +66,7 @@ struct JobView {
   uint32_t attempt = 0;                       // the latest announced attempt
   Instant attempt_received{};                 // when we received the latest attempt's announce
   std::vector<GenerationView> generations;    // n entries
-  size_t claims = 0;                          // claims of the latest attempt
+  size_t claims = 0;                          // claims of the latest attempt that count
 };
 
 class JobBook {
@@ -91,8 +91,10 @@ class JobBook {
   // max_held_per_job, beyond: kIgnored(kTooLarge)) or when its claim ranks *before* that
   // generation (a lower claim it knew of and we do not yet can make it the winner: kept, counted
   // by view() if so); kRejected(kNotWinner) when its claim ranks after that generation (more
-  // claims only push a claim later, so it can never count); kRejected(kBadField) for a generation
-  // ≥ n or an attempt ≥ max_attempts. Whether a stored result counts is derived by view().
+  // claims only push a claim later; it is kept all the same, since merging two `excluded` lists
+  // of the attempt can drop the claims before it); kRejected(kExcluded) from an excluded worker;
+  // kRejected(kBadField) for a generation ≥ n or an attempt ≥ max_attempts. Whether a stored
+  // result counts is derived by view().
   FactVerdict add_result(const PeerId& author, const pb::JobResult& r, Instant received);
   FactVerdict add_failed(const PeerId& author, const pb::JobFailed& f, Instant received);
   // Only from the job's origin (kNotOrigin).
@@ -130,6 +132,7 @@ class JobBook {
   // What view() derives from a job's facts.
   struct Derived {
     std::map<uint32_t, std::vector<PeerId>> winners;      // attempt → its winners, by generation
+    std::map<uint32_t, size_t> claims;                    // attempt → claims that count
     std::vector<std::optional<uint32_t>> result_attempt;  // generation → attempt that counts
     bool done = false;
   };

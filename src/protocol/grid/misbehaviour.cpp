@@ -9,8 +9,8 @@ MisbehaviourTally::MisbehaviourTally(Duration half_life, size_t max_peers)
 
 double MisbehaviourTally::decayed(const Entry& e, Instant now) const {
   if (now <= e.at) return e.count;
-  const double halvings = std::chrono::duration<double>(now - e.at) /
-                          std::chrono::duration<double>(half_life_);
+  const double halvings =
+      std::chrono::duration<double>(now - e.at) / std::chrono::duration<double>(half_life_);
   return e.count * std::exp2(-halvings);
 }
 

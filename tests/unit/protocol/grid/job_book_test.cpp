@@ -820,3 +820,60 @@ TEST_F(JobBookTest, AnyOrderAndRepetitionGivesTheSameView) {
 
 }  // namespace
 }  // namespace aipg::grid
+
+namespace aipg::grid {
+namespace {
+
+// Across a partition two announcers publish attempt 1 with different `excluded` lists (each side
+// saw a different winner of attempt 0 fail to deliver). Books merge the lists, and every order
+// of the same facts, repeated or not, gives the same winner and result.
+TEST_F(JobBookTest, TwoExcludedListsOfOneAttemptMergeInAnyOrder) {
+  const auto id = job_id(8);
+  const auto a0 = announce(id);
+  const auto r0 = by_rank(a0, 0, {kWorkers[0], kWorkers[1], kWorkers[2], kWorkers[3]});
+  const auto side_a = announce(id, {}, 1, {r0[0]});
+  const auto side_b = announce(id, {}, 1, {r0[1]});
+  const std::vector<PeerId> eligible = {r0[2], r0[3], kWorkers[4]};
+  const auto r1 = by_rank(a0, 1, eligible);
+
+  using Fact = std::function<void(JobBook&)>;
+  std::vector<Fact> facts;
+  facts.push_back([&](JobBook& b) { b.add_announce(kOrigin, a0, kT0); });
+  for (const auto& w : r0) {
+    facts.push_back([&, w](JobBook& b) { b.add_claim(w, claim(id, 0), kT0 + 100ms); });
+  }
+  facts.push_back([&](JobBook& b) { b.add_announce(kNodeA, side_a, kT0 + 12s); });
+  facts.push_back([&](JobBook& b) { b.add_announce(kNodeB, side_b, kT0 + 12s); });
+  // r0[1] claims on side A, where it is not excluded, and even delivers: neither counts.
+  facts.push_back([&](JobBook& b) { b.add_claim(r0[1], claim(id, 1), kT0 + 12100ms); });
+  facts.push_back([&](JobBook& b) { b.add_result(r0[1], result(id, 1, 0, "no"), kT0 + 14s); });
+  for (const auto& w : eligible) {
+    facts.push_back([&, w](JobBook& b) { b.add_claim(w, claim(id, 1), kT0 + 12100ms); });
+  }
+  facts.push_back([&](JobBook& b) { b.add_result(r1[0], result(id, 1, 0, "yes"), kT0 + 15s); });
+
+  const Instant now = kT0 + 20s;
+  std::mt19937 rng(8);
+  std::optional<Summary> first;
+  for (int round = 0; round < 200; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    std::vector<Fact> order = facts;
+    if (round % 2 == 1) order.insert(order.end(), facts.begin(), facts.end());
+    std::shuffle(order.begin(), order.end(), rng);
+    JobBook b(dir);
+    for (const auto& f : order) f(b);
+    const Summary s = summarise(b.view(id, now).value());
+    if (!first) {
+      first = s;
+      EXPECT_EQ(s.state, JobState::kDone);
+      EXPECT_EQ(s.winners, (std::vector<std::optional<PeerId>>{r1[0]}));
+      EXPECT_EQ(s.authors, (std::vector<std::optional<PeerId>>{r1[0]}));
+      EXPECT_EQ(s.texts, (std::vector<std::string>{"yes"}));
+    }
+    ASSERT_EQ(s, *first);
+    ASSERT_EQ(b.winners(id, 1), (std::vector<PeerId>{r1[0]}));
+  }
+}
+
+}  // namespace
+}  // namespace aipg::grid
