@@ -55,6 +55,11 @@ Result<void> ApiNodeConfig::validate() const {
   AIPG_TRY(range("default_lease_ms", default_lease_ms, 1, limits.max_lease_ms));
   AIPG_TRY(range("http_url bytes", http_url.size(), 0, limits.max_name_bytes));
   AIPG_TRY(range("version bytes", version.size(), 0, limits.max_name_bytes));
+  if (replay_keep <= Duration::zero() || replay_margin < Duration::zero()) {
+    return make_error(Errc::invalid_argument, "replay_keep must be positive, replay_margin >= 0");
+  }
+  // Our Replays must pass the receivers' size check, entries' framing included.
+  AIPG_TRY(range("replay_max_bytes", replay_max_bytes, 1, limits.max_message_size * 7 / 8));
   return ok();
 }
 

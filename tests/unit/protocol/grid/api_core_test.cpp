@@ -144,6 +144,10 @@ TEST(ApiNodeConfig, DefaultsValidate) {
   c.max_attempts = 11;
   ASSERT_FALSE(c.validate().has_value());
   EXPECT_NE(c.validate().error().message.find("max_attempts"), std::string::npos);
+  c = config();
+  c.replay_max_bytes = c.limits.max_message_size;
+  ASSERT_FALSE(c.validate().has_value());
+  EXPECT_NE(c.validate().error().message.find("replay_max_bytes"), std::string::npos);
 }
 
 TEST_F(ApiNodeCoreTest, TopicsAndStartAdvert) {
