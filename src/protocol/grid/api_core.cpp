@@ -8,15 +8,6 @@ namespace aipg::grid {
 
 namespace {
 
-uint64_t unix_ms(WallTime t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  return ms < 0 ? 0 : static_cast<uint64_t>(ms);
-}
-
-bool finished(JobState s) {
-  return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
-}
-
 // A message this node writes must pass the check every receiver makes, or it would be rejected
 // (and this node scored down) all over the grid. The detail names the field and the limit;
 // `prefix` ("announce.") is dropped so that it names the caller's field.
@@ -94,7 +85,7 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
   uint32_t open = 0;
   for (const JobId& id : own_) {
     auto v = book_.view(id, now);
-    if (v && !finished(v->state)) ++open;
+    if (v && !is_finished(v->state)) ++open;
   }
   pb::GridMessage m;
   pb::NodeAdvert* a = m.mutable_node_advert();
@@ -132,7 +123,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
   a.set_prompt(request.prompt);
   *a.mutable_params() = request.params;
   a.set_n(request.n);
-  a.set_created_ms(unix_ms(wall));
+  a.set_created_ms(to_unix_ms(wall));
   a.set_ttl_ms(request.ttl_ms.value_or(config_.default_ttl_ms));
   a.set_claim_window_ms(request.claim_window_ms.value_or(config_.default_claim_window_ms));
   a.set_lease_ms(config_.default_lease_ms);
@@ -156,7 +147,7 @@ Result<Publishes> ApiNodeCore::cancel(const JobId& id, std::string reason, Insta
                                       WallTime wall) {
   auto v = own_.contains(id) ? book_.view(id, now) : std::nullopt;
   if (!v) return make_error(Errc::not_found, "no job of ours with that id");
-  if (finished(v->state)) return Publishes{};
+  if (is_finished(v->state)) return Publishes{};
   pb::GridMessage m;
   pb::JobCancel& c = *m.mutable_cancel();
   c.set_job_id(id);

@@ -493,7 +493,7 @@ std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instan
     const Job& job = jobs_.at(id);
     const Derived& d = derived(job);
     const auto [state, reason] = state_of(job, d, now);
-    if (state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted) {
+    if (is_finished(state)) {
       continue;
     }
     const auto& [last, at] = *job.attempts.rbegin();
@@ -527,8 +527,7 @@ void JobBook::prune(Instant now) {
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& job = it->second;
     const JobState state = state_of(job, derived(job), now).first;
-    const bool finished =
-        state == JobState::kDone || state == JobState::kCancelled || state == JobState::kFaulted;
+    const bool finished = is_finished(state);
     if (finished) open_.erase(it->first);
     if (!finished) {
       job.finished_at.reset();

@@ -188,11 +188,6 @@ Verdict check_body(const pb::GridMessage& m, const CheckLimits& l) {
   return std::nullopt;  // unreachable: check_message ignores unknown bodies first
 }
 
-uint64_t to_unix_ms(WallTime t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  return ms < 0 ? 0 : static_cast<uint64_t>(ms);
-}
-
 Checked reject(Checked c, Reject reason, std::string detail) {
   c.outcome = CheckOutcome::kReject;
   c.reason = reason;
@@ -281,6 +276,11 @@ Checked check_message(BytesView data, WallTime now, const CheckLimits& limits, A
   c.outcome = CheckOutcome::kOk;
   c.detail.clear();
   return c;
+}
+
+uint64_t to_unix_ms(WallTime t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return ms < 0 ? 0 : static_cast<uint64_t>(ms);
 }
 
 Bytes encode_message(pb::GridMessage message, WallTime now) {

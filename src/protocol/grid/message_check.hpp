@@ -55,5 +55,7 @@ Checked check_message(BytesView data, WallTime now, const CheckLimits& limits = 
 
 // Serialises a message with version 1 and `sent_ms` = now (for publishers).
 Bytes encode_message(pb::GridMessage message, WallTime now);
+// Milliseconds since the Unix epoch, as every *_ms field carries them (0 before 1970).
+uint64_t to_unix_ms(WallTime t);
 
 }  // namespace aipg::grid

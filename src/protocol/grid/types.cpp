@@ -20,6 +20,10 @@ const char* to_string(JobState s) {
   return "unknown";
 }
 
+bool is_finished(JobState s) {
+  return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
+}
+
 // Metric labels: snake_case, stable (dashboards key on them).
 const char* to_string(Reject r) {
   switch (r) {
@@ -55,7 +59,8 @@ const char* to_string(Reject r) {
 
 // docs/protocol.md §7: every rule a message breaks on its own is the author's fault, skew
 // included (the spec rejects it). A fact about a job we have not heard of may be merely stale
-// or ahead of its announce (different topics, different paths), so it is ignored, not scored.
+// or ahead of its announce (different topics, different paths), and an expired announce is an
+// old one replayed, so both are ignored, not scored.
 bool is_misbehaviour(Reject r) { return r != Reject::kUnknownJob && r != Reject::kExpired; }
 
 }  // namespace aipg::grid

@@ -25,6 +25,8 @@ inline constexpr size_t kNonceSize = 32;
 
 enum class JobState { kQueued, kClaimed, kProcessing, kDone, kCancelled, kFaulted };
 const char* to_string(JobState s);
+// Done, cancelled or faulted: nothing more will run for the job.
+bool is_finished(JobState s);
 
 // Why a grid message was refused; each is a metric label and feeds the author's P5 score.
 enum class Reject {

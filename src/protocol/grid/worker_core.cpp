@@ -11,11 +11,6 @@ namespace aipg::grid {
 
 namespace {
 
-uint64_t ms_of(WallTime wall) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch());
-  return ms.count() < 0 ? 0 : uint64_t(ms.count());
-}
-
 Verdict verdict_of(const FactVerdict& f) {
   switch (f.outcome) {
     case FactOutcome::kAdded:
@@ -28,10 +23,6 @@ Verdict verdict_of(const FactVerdict& f) {
       break;
   }
   return {Validation::kIgnore, f.reason, {}};
-}
-
-bool finished_state(JobState s) {
-  return s == JobState::kDone || s == JobState::kCancelled || s == JobState::kFaulted;
 }
 
 // Backends emit whatever bytes their tokenizer produced — a multi-byte character split across
@@ -217,7 +208,7 @@ void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
     if (claim.decided || now < claim.window_end) continue;
     claim.decided = true;
     const std::optional<JobView> view = book_.view(key.job_id, now);
-    if (!view || finished_state(view->state)) continue;
+    if (!view || is_finished(view->state)) continue;
     const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
     auto it = std::find(winners.begin(), winners.end(), self_);
     if (it == winners.end()) continue;
@@ -227,7 +218,7 @@ void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
     Run run{{key.job_id, key.attempt, g}, a.model(), a.prompt(), a.params()};
     out.start.push_back(run);
     const RunKey run_key = run.key;
-    running_[run_key] = {std::move(run), ms_of(wall)};
+    running_[run_key] = {std::move(run), to_unix_ms(wall)};
   }
 }
 
@@ -238,7 +229,7 @@ void WorkerCore::check_running(Instant now, Actions& out) {
     const RunKey& key = it->first;
     bool keep = false;
     if (const std::optional<JobView> view = book_.view(key.job_id, now);
-        view && !finished_state(view->state) && key.generation < view->generations.size() &&
+        view && !is_finished(view->state) && key.generation < view->generations.size() &&
         view->generations[key.generation].result == nullptr) {
       const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
       keep = key.generation < winners.size() && winners[key.generation] == self_;
@@ -257,7 +248,7 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   std::erase_if(candidates_, [&](const auto& kv) {
     if (claims_.contains(kv.first)) return true;
     const std::optional<JobStatus> st = book_.status(kv.first.job_id, now);
-    return !st || finished_state(st->state) || st->attempt != kv.first.attempt;
+    return !st || is_finished(st->state) || st->attempt != kv.first.attempt;
   });
   if (!config_.healthy || candidates_.empty()) return;
   const size_t busy = slots_busy();
@@ -350,7 +341,7 @@ Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tok
   r->set_tokens(tokens);
   r->set_finish_reason(std::move(finish_reason));
   r->set_started_ms(it->second.started_ms);
-  r->set_finished_ms(ms_of(wall));
+  r->set_finished_ms(to_unix_ms(wall));
   book_.add_result(self_, *r, now);
   running_.erase(it);
   dirty_ = true;  // a slot is free

@@ -17,10 +17,20 @@ TEST(GridTypes, JobStateNames) {
   EXPECT_STREQ(to_string(JobState::kFaulted), "faulted");
 }
 
+TEST(GridTypes, FinishedStates) {
+  for (JobState s : {JobState::kQueued, JobState::kClaimed, JobState::kProcessing}) {
+    EXPECT_FALSE(is_finished(s)) << to_string(s);
+  }
+  for (JobState s : {JobState::kDone, JobState::kCancelled, JobState::kFaulted}) {
+    EXPECT_TRUE(is_finished(s)) << to_string(s);
+  }
+}
+
 constexpr Reject kAllRejects[] = {
     Reject::kMalformed, Reject::kTooLarge,  Reject::kMissingField,     Reject::kBadField,
     Reject::kSkew,      Reject::kNotOrigin, Reject::kAnnounceMismatch, Reject::kNotAdvertised,
-    Reject::kExcluded,  Reject::kNotWinner, Reject::kUnknownJob,
+    Reject::kExcluded,  Reject::kNotWinner, Reject::kUnknownJob,       Reject::kExpired,
+    Reject::kBadReplay,
 };
 
 TEST(GridTypes, RejectLabelsAreDistinctSnakeCase) {
@@ -37,9 +47,11 @@ TEST(GridTypes, RejectLabelsAreDistinctSnakeCase) {
 }
 
 // docs/protocol.md §7: staleness is ignored, everything else is scored.
-TEST(GridTypes, OnlyUnknownJobIsNotMisbehaviour) {
+// Staleness is not the author's fault: an unknown job, an expired announce.
+TEST(GridTypes, OnlyStalenessIsNotMisbehaviour) {
   for (Reject r : kAllRejects) {
-    EXPECT_EQ(is_misbehaviour(r), r != Reject::kUnknownJob) << to_string(r);
+    EXPECT_EQ(is_misbehaviour(r), r != Reject::kUnknownJob && r != Reject::kExpired)
+        << to_string(r);
   }
 }
 
