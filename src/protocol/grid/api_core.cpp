@@ -184,13 +184,8 @@ Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
 Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                 Instant now, WallTime wall) {
   bool fact = false;
-  return judged(author, handle(author, topic, data, now, wall, Arrival::kLive, &fact), now);
-}
-
-Verdict ApiNodeCore::judged(const PeerId& author, Verdict v, Instant now) {
-  if (v.validation == Validation::kReject && v.reason && is_misbehaviour(*v.reason)) {
-    misbehaviour_.add(author, now);
-  }
+  Verdict v = handle(author, topic, data, now, wall, Arrival::kLive, &fact);
+  misbehaviour_.judge(author, v, now);
   return v;
 }
 
@@ -200,7 +195,8 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
   bool fact = false;
   Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &fact);
   if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
-  return judged(f->author, std::move(v), now);
+  misbehaviour_.judge(f->author, v, now);
+  return v;
 }
 
 Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall) {

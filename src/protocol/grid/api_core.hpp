@@ -132,8 +132,6 @@ class ApiNodeCore {
   Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
-  // Tallies a rejection that is the author's fault; returns `v`.
-  Verdict judged(const PeerId& author, Verdict v, Instant now);
   Verdict from_fact(const FactVerdict& v);
   void learn_model(const std::string& model);
 

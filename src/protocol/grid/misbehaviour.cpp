@@ -26,6 +26,12 @@ void MisbehaviourTally::add(const PeerId& author, Instant now) {
   e.at = now;
 }
 
+void MisbehaviourTally::judge(const PeerId& author, const Verdict& v, Instant now) {
+  if (v.validation == Validation::kReject && v.reason && is_misbehaviour(*v.reason)) {
+    add(author, now);
+  }
+}
+
 double MisbehaviourTally::score(const PeerId& peer, Instant now) const {
   auto it = entries_.find(peer);
   return it == entries_.end() ? 0.0 : -decayed(it->second, now);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "protocol/grid/types.hpp"
+#include "protocol/grid/verdict.hpp"
 
 namespace aipg::grid {
 
@@ -19,6 +20,8 @@ class MisbehaviourTally {
                              size_t max_peers = 10000);
 
   void add(const PeerId& author, Instant now);
+  // Adds one when `v` rejects for a reason that is the author's fault (is_misbehaviour).
+  void judge(const PeerId& author, const Verdict& v, Instant now);
   // ≤ 0: minus the decayed tally.
   double score(const PeerId& peer, Instant now) const;
   size_t size() const { return entries_.size(); }

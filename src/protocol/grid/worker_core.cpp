@@ -117,13 +117,8 @@ Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, B
                                Instant now, WallTime wall) {
   (void)topic;  // the body decides; the protocol sets no rule on a body's topic
   bool fact = false;
-  return judged(author, handle(author, data, now, wall, Arrival::kLive, &fact), now);
-}
-
-Verdict WorkerCore::judged(const PeerId& author, Verdict v, Instant now) {
-  if (v.validation == Validation::kReject && v.reason && is_misbehaviour(*v.reason)) {
-    misbehaviour_.add(author, now);
-  }
+  Verdict v = handle(author, data, now, wall, Arrival::kLive, &fact);
+  misbehaviour_.judge(author, v, now);
   return v;
 }
 
@@ -133,7 +128,8 @@ Verdict WorkerCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime
   bool fact = false;
   Verdict v = handle(f->author, f->data, now, wall, Arrival::kLive, &fact);
   if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
-  return judged(f->author, std::move(v), now);
+  misbehaviour_.judge(f->author, v, now);
+  return v;
 }
 
 Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, WallTime wall,

@@ -117,8 +117,6 @@ class WorkerCore {
   // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
   Verdict handle(const PeerId& author, BytesView data, Instant now, WallTime wall, Arrival arrival,
                  bool* fact);
-  // Tallies a rejection that is the author's fault; returns `v`.
-  Verdict judged(const PeerId& author, Verdict v, Instant now);
   Publish publish_advert(Instant now, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
   void check_running(Instant now, Actions& out);

@@ -25,6 +25,16 @@ TEST(MisbehaviourTally, CountsAndHalvesEveryHalfLife) {
   EXPECT_EQ(t.score(b, kT0), 0.0);
 }
 
+// Only a rejection that is the author's fault counts.
+TEST(MisbehaviourTally, JudgesVerdicts) {
+  MisbehaviourTally t;
+  t.judge(peer(1), Verdict{Validation::kReject, Reject::kNotWinner, {}}, kT0);
+  t.judge(peer(1), Verdict{Validation::kReject, Reject::kUnknownJob, {}}, kT0);
+  t.judge(peer(1), Verdict{Validation::kIgnore, Reject::kNotWinner, {}}, kT0);
+  t.judge(peer(1), Verdict{}, kT0);
+  EXPECT_DOUBLE_EQ(t.score(peer(1), kT0), -1.0);
+}
+
 TEST(MisbehaviourTally, BoundedByForgettingTheRecovered) {
   MisbehaviourTally t(1min, /*max_peers=*/2);
   t.add(peer(1), kT0);
