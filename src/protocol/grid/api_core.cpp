@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol/gossipsub/codec.hpp"
 #include "protocol/grid/topics.hpp"
 
 namespace aipg::grid {
@@ -194,7 +195,10 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
   if (!f) return reject(Reject::kMissingField, "pubsub message without from, seqno or data");
   bool fact = false;
   Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &fact);
-  if (fact && v.validation != Validation::kReject) facts_.record(*f, now);
+  if (fact && v.validation != Validation::kReject) {
+    f->envelope = gossipsub::encode_message(m);
+    facts_.record(*f, now);
+  }
   misbehaviour_.judge(f->author, v, now);
   return v;
 }

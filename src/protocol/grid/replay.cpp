@@ -16,8 +16,7 @@ std::optional<SignedFact> signed_fact(const gossipsub::Message& m) {
   if (!m.from || !m.seqno || !m.data) return std::nullopt;
   auto author = PeerId::from_multihash(*m.from);
   if (!author) return std::nullopt;
-  return SignedFact{std::move(*author), gossipsub::default_message_id(m), m.topic, *m.data,
-                    gossipsub::encode_message(m)};
+  return SignedFact{std::move(*author), gossipsub::default_message_id(m), m.topic, *m.data, {}};
 }
 
 void FactLog::record(const SignedFact& f, Instant received) {
@@ -67,6 +66,7 @@ Result<std::vector<SignedFact>> open_replay(const pb::Replay& replay, const Fact
     }
     auto fact = signed_fact(**m);
     if (!fact) return make_error(Errc::malformed, where + ": no data");
+    fact->envelope.assign(entry.begin(), entry.end());  // as received: no need to encode again
     out.push_back(std::move(*fact));
   }
   return out;

@@ -29,7 +29,7 @@ struct SignedFact {
   std::string id;  // the pubsub message id, from ‖ seqno: the same wherever it travels
   std::string topic;
   Bytes data;      // the author's GridMessage
-  Bytes envelope;  // the pubsub Message protobuf, signature included
+  Bytes envelope;  // the pubsub Message protobuf, signature included (when kept)
 };
 
 // Announce, claim, result, failure or cancel: what a node keeps and replays. Adverts never are
@@ -37,7 +37,8 @@ struct SignedFact {
 bool is_job_fact(const pb::GridMessage& m);
 
 // From a message the router delivered (StrictSign: the router checked the signature).
-// nullopt for a message without from, seqno or data.
+// nullopt for a message without from, seqno or data. The envelope is left empty: encoding it is
+// the caller's business, and only for a fact it keeps for replays (most messages are neither).
 std::optional<SignedFact> signed_fact(const gossipsub::Message& m);
 
 class FactLog {

@@ -18,7 +18,9 @@ wire::KeyPair key(uint8_t n) { return *wire::KeyPair::from_seed(Bytes(32, n)); }
 SignedFact fact(uint8_t author, uint64_t seqno, size_t data_bytes = 10) {
   auto m =
       gossipsub::make_signed_message(key(author), "aipg/1/results", Bytes(data_bytes, 7), seqno);
-  return *signed_fact(*m);
+  SignedFact f = *signed_fact(*m);
+  f.envelope = gossipsub::encode_message(*m);
+  return f;
 }
 
 TEST(FactLog, KeepsPacksAndForgets) {
