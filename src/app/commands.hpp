@@ -61,6 +61,17 @@ struct PerfOptions {
   double timeout_s = 10;
 };
 
+struct WorkerOptions {
+  HostOptions host;
+  std::string backend = "test";     // test | ollama=URL | openai=URL
+  std::vector<std::string> models;  // --model GRID_NAME[=BACKEND_NAME]
+  uint32_t slots = 1;
+  std::string name;
+  uint32_t max_length = 4096;
+  uint32_t max_context_length = 32768;
+  uint32_t test_delay_ms = 20;  // the test backend's time per generation
+};
+
 struct DemoOptions {
   int pings = 3;
 };
@@ -73,5 +84,7 @@ int run_ping(const PingOptions& o);
 int run_echo(const EchoOptions& o);
 int run_perf(const PerfOptions& o);
 int run_demo(const DemoOptions& o);
+int run_worker(const WorkerOptions& o);
+int run_bootstrap(const HostOptions& o);
 
 }  // namespace aipg::app

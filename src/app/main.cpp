@@ -110,6 +110,32 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40));
   perf->add_option("--timeout", perf_o.timeout_s, "seconds per step")->capture_default_str();
 
+  HostOptions bootstrap_o;
+  auto* bootstrap = cli.add_subcommand(
+      "bootstrap", "a mesh peer others dial first: relays and checks the grid's topics");
+  add_host_options(bootstrap, bootstrap_o);
+
+  WorkerOptions worker_o;
+  auto* worker = cli.add_subcommand("worker", "serve models to the grid: claim, run, publish");
+  add_host_options(worker, worker_o.host);
+  worker->add_option("--backend", worker_o.backend, "test (ollama=URL, openai=URL: coming)")
+      ->capture_default_str();
+  worker->add_option("--model", worker_o.models, "GRID_NAME[=BACKEND_NAME] (repeatable)")
+      ->required();
+  worker->add_option("--slots", worker_o.slots, "generations run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  worker->add_option("--name", worker_o.name, "shown as worker_name (default: from the peer id)");
+  worker->add_option("--max-length", worker_o.max_length, "tokens generated at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  worker->add_option("--max-context-length", worker_o.max_context_length)
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 24));
+  worker->add_option("--test-delay-ms", worker_o.test_delay_ms, "test backend: ms per generation")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+
   DemoOptions demo_o;
   auto* demo = cli.add_subcommand("demo", "run a small local grid on loopback and show it work");
   demo->add_option("--pings", demo_o.pings)->capture_default_str()->check(CLI::Range(1, 100));
@@ -127,5 +153,7 @@ int main(int argc, char** argv) {
   if (echo->parsed()) return run_echo(echo_o);
   if (perf->parsed()) return run_perf(perf_o);
   if (demo->parsed()) return run_demo(demo_o);
+  if (bootstrap->parsed()) return run_bootstrap(bootstrap_o);
+  if (worker->parsed()) return run_worker(worker_o);
   return 2;
 }

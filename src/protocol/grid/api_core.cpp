@@ -60,7 +60,7 @@ ApiNodeCore::ApiNodeCore(PeerId self, ApiNodeConfig config, runtime::Rng& rng)
       config_(std::move(config)),
       rng_(rng),
       book_(directory_, config_.book) {
-  directory_.set_self(self_, /*is_api_node=*/true);
+  directory_.set_self(self_, /*is_api_node=*/config_.advertise);
 }
 
 std::vector<std::string> ApiNodeCore::topics(const std::vector<std::string>& models) const {
@@ -101,6 +101,7 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
 Publishes ApiNodeCore::start(Instant now, WallTime wall) {
   next_advert_ = now + config_.advert_interval;
   next_check_ = now + config_.check_interval;
+  if (!config_.advertise) return {};
   return {node_advert(now, wall)};
 }
 
@@ -108,6 +109,7 @@ Publishes ApiNodeCore::start(Instant now, WallTime wall) {
 
 Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& request, Instant now,
                                                         WallTime wall) {
+  if (!config_.advertise) return make_error(Errc::unsupported, "a relay takes no jobs");
   pb::GridMessage m;
   pb::JobAnnounce& a = *m.mutable_announce();
   JobId id(kJobIdSize, '\0');
@@ -139,6 +141,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
   }
   own_.insert(id);
   learn_model(request.model);
+  persist_own(id, data, wall);
   Publishes out;
   out.push_back({jobs_topic(request.model), std::move(data)});
   return std::pair{std::move(id), std::move(out)};
@@ -155,6 +158,7 @@ Result<Publishes> ApiNodeCore::cancel(const JobId& id, std::string reason, Insta
   c.set_reason(std::move(reason));
   AIPG_TRY_ASSIGN(Bytes data, encode_checked(m, wall, config_.limits, "cancel."));
   book_.add_cancel(self_, c, now);
+  persist_own(id, data, wall);
   Publishes out;
   out.push_back({jobs_topic(v->announce->model()), std::move(data)});
   return out;
@@ -184,8 +188,8 @@ Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
 
 Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                 Instant now, WallTime wall) {
-  bool fact = false;
-  Verdict v = handle(author, topic, data, now, wall, Arrival::kLive, &fact);
+  Handled h;
+  Verdict v = handle(author, topic, data, now, wall, Arrival::kLive, &h);
   misbehaviour_.judge(author, v, now);
   return v;
 }
@@ -193,20 +197,25 @@ Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, 
 Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTime wall) {
   auto f = signed_fact(m);
   if (!f) return reject(Reject::kMissingField, "pubsub message without from, seqno or data");
-  bool fact = false;
-  Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &fact);
-  if (fact && v.validation != Validation::kReject) {
+  Handled h;
+  Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &h);
+  if (h.fact && v.validation != Validation::kReject) {
     f->envelope = gossipsub::encode_message(m);
-    facts_.record(*f, now);
+    keep(*f, h.job, now, wall);
   }
   misbehaviour_.judge(f->author, v, now);
   return v;
 }
 
 Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall) {
+  // take_replay records in facts_ what is not rejected; the same goes to disk.
   Verdict v = grid::take_replay(r, facts_, now, [&](const SignedFact& f) {
-    bool fact = false;
-    return handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &fact);
+    Handled h;
+    Verdict fv = handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &h);
+    if (fv.validation != Validation::kReject && config_.persist) {
+      persist_.push_back({Persist::Kind::kFact, h.job, f.id, f.envelope, wall});
+    }
+    return fv;
   });
   if (v.validation == Validation::kReject) ++rejections_[to_string(*v.reason)];
   return v;
@@ -224,7 +233,7 @@ void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a
 }
 
 Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, BytesView data,
-                            Instant now, WallTime wall, Arrival arrival, bool* fact) {
+                            Instant now, WallTime wall, Arrival arrival, Handled* h) {
   Checked c = check_message(data, wall, config_.limits, arrival);
   if (c.outcome == CheckOutcome::kIgnore) return {Validation::kIgnore, std::nullopt, c.detail};
   if (c.outcome == CheckOutcome::kReject) return reject(c.reason, std::move(c.detail));
@@ -243,8 +252,8 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     auto v = book_.view(id, now);
     return !v || v->announce->model() == *model;
   };
-  *fact = is_job_fact(m);
-  if (arrival == Arrival::kReplayed && !*fact) {
+  h->fact = is_job_fact(m);
+  if (arrival == Arrival::kReplayed && !h->fact) {
     return reject(Reject::kBadReplay, "a replay carries job facts only");
   }
   switch (m.body_case()) {
@@ -261,24 +270,100 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
       if (topic != kNodesTopic) return wrong_topic("replay");
       return take_replay(m.replay(), now, wall);
     case pb::GridMessage::kAnnounce:
+      h->job = m.announce().job_id();
       if (model_of_jobs_topic(topic) != m.announce().model()) return wrong_topic("announce");
       return from_fact(book_.add_announce(author, m.announce(), now));
     case pb::GridMessage::kClaim:
+      h->job = m.claim().job_id();
       if (!job_topic_ok(m.claim().job_id())) return wrong_topic("claim");
       return from_fact(book_.add_claim(author, m.claim(), now));
     case pb::GridMessage::kCancel:
+      h->job = m.cancel().job_id();
       if (!job_topic_ok(m.cancel().job_id())) return wrong_topic("cancel");
       return from_fact(book_.add_cancel(author, m.cancel(), now));
     case pb::GridMessage::kResult:
+      h->job = m.result().job_id();
       if (topic != kResultsTopic) return wrong_topic("result");
       return from_fact(book_.add_result(author, m.result(), now));
     case pb::GridMessage::kFailed:
+      h->job = m.failed().job_id();
       if (topic != kResultsTopic) return wrong_topic("failed");
       return from_fact(book_.add_failed(author, m.failed(), now));
     case pb::GridMessage::BODY_NOT_SET:
       break;
   }
   return {Validation::kIgnore, std::nullopt, "no body we know"};
+}
+
+// --- persistence -----------------------------------------------------------------------------
+
+void ApiNodeCore::keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall) {
+  facts_.record(f, now);
+  if (config_.persist) persist_.push_back({Persist::Kind::kFact, job, f.id, f.envelope, wall});
+}
+
+void ApiNodeCore::persist_own(const JobId& job, const Bytes& data, WallTime wall) {
+  if (config_.persist) persist_.push_back({Persist::Kind::kOwn, job, {}, data, wall});
+}
+
+ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, Instant now,
+                                           WallTime wall) {
+  auto received_at = [&](WallTime written) {
+    return written < wall ? now - std::chrono::duration_cast<Duration>(wall - written) : now;
+  };
+  Restored out;
+  for (const Persist& p : records) {
+    if (p.kind == Persist::Kind::kFact) continue;
+    pb::GridMessage m;
+    if (!m.ParseFromArray(p.data.data(), static_cast<int>(p.data.size()))) {
+      ++out.skipped;
+      continue;
+    }
+    ++out.own;
+    const Instant at = received_at(p.wall);
+    if (m.has_announce()) {
+      book_.add_announce(self_, m.announce(), at);
+      own_.insert(m.announce().job_id());
+      learn_model(m.announce().model());
+    } else if (m.has_cancel()) {
+      book_.add_cancel(self_, m.cancel(), at);
+    }
+  }
+  // Each fact is opened as a replay is (its signature checked: the disk is not above suspicion)
+  // and judged as one, after every own record (our announces come before claims on them).
+  book_.set_trust_claims(true);
+  for (const Persist& p : records) {
+    if (p.kind != Persist::Kind::kFact) continue;
+    pb::Replay one;
+    one.add_messages(std::string(as_chars(p.data)));
+    auto opened = open_replay(one, facts_);
+    if (!opened) {
+      ++out.skipped;
+      continue;
+    }
+    for (const SignedFact& f : *opened) {
+      Handled h;
+      Verdict v = handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &h);
+      if (v.validation == Validation::kReject) {
+        ++out.skipped;
+        continue;
+      }
+      facts_.record(f, now);
+      ++out.facts;
+    }
+  }
+  book_.set_trust_claims(false);
+  reannounce_from_ = now + kMissedAdverts * config_.advert_interval;
+  for (const JobId& id : own_) {
+    auto v = book_.view(id, now);
+    if (!v || is_finished(v->state)) continue;
+    const pb::JobAnnounce* latest = book_.announce(id, v->attempt);
+    if (!latest) continue;
+    pb::GridMessage m;
+    *m.mutable_announce() = *latest;
+    out.publishes.push_back({jobs_topic(latest->model()), encode_message(std::move(m), wall)});
+  }
+  return out;
 }
 
 // --- time --------------------------------------------------------------------------------------
@@ -290,7 +375,7 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     facts_.prune(now, config_.replay_keep);
     directory_.forget_gone(now);
     std::erase_if(own_, [&](const JobId& id) { return !book_.view(id, now).has_value(); });
-    out.push_back(node_advert(now, wall));
+    if (config_.advertise) out.push_back(node_advert(now, wall));
     next_advert_ = now + config_.advert_interval;
   }
   if (replay_from_ != kNever) {
@@ -302,14 +387,19 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     }
     replay_from_ = kNever;
   }
-  if (now >= next_check_) {
+  if (now >= next_check_ && config_.advertise && now >= reannounce_from_) {
     for (pb::JobAnnounce& a : book_.due_reannounces(self_, now)) {
       if (book_.add_announce(self_, a, now).outcome != FactOutcome::kAdded) continue;
       pb::GridMessage m;
       const std::string topic = jobs_topic(a.model());
+      const JobId id = a.job_id();
       *m.mutable_announce() = std::move(a);
-      out.push_back({topic, encode_message(std::move(m), wall)});
+      Bytes data = encode_message(std::move(m), wall);
+      persist_own(id, data, wall);
+      out.push_back({topic, std::move(data)});
     }
+  }
+  if (now >= next_check_) {
     next_check_ = now + config_.check_interval;
   }
   return out;

@@ -49,6 +49,12 @@ struct ApiNodeConfig {
   Duration replay_keep = std::chrono::minutes(10);
   Duration replay_margin = std::chrono::seconds(10);
   size_t replay_max_bytes = 192 << 10;  // of entries per Replay message
+  // false: a relay (a bootstrap peer): it judges and keeps facts like an API node, so that it
+  // forwards only what is valid and can replay, but it publishes no NodeAdvert, is no announcer
+  // and takes no jobs.
+  bool advertise = true;
+  // Queue what a restart needs (take_persist) for the shell to write to disk.
+  bool persist = false;
 
   Result<void> validate() const;
 };
@@ -58,6 +64,18 @@ struct ModelStats {
   size_t queued = 0;
   size_t processing = 0;
   size_t workers = 0;  // live, healthy workers that advertise the model
+};
+
+// What an API node writes to disk so that a restart loses no job it accepted (docs/protocol.md
+// §9). kOwn: a GridMessage this node published about a job of its own (announce, re-announce,
+// cancel); kFact: a fact of another author as it was signed (the pubsub Message protobuf).
+struct Persist {
+  enum class Kind { kOwn, kFact };
+  Kind kind = Kind::kOwn;
+  JobId job_id;
+  std::string msg_id;  // kFact: the pubsub message id
+  Bytes data;
+  WallTime wall{};  // when this node published or took it
 };
 
 class ApiNodeCore {
@@ -98,6 +116,23 @@ class ApiNodeCore {
   // nothing is published then.
   Result<Publishes> cancel(const JobId& id, std::string reason, Instant now, WallTime wall);
 
+  // With config.persist: what was published or taken since the last call, in order. The shell
+  // writes submit()'s and cancel()'s records before it answers the client.
+  std::vector<Persist> take_persist() { return std::exchange(persist_, {}); }
+  // After a restart, before anything else: takes back what was persisted, in the order it was
+  // written, and returns the latest announce of every own job still open, to publish again (a
+  // peer that has it ignores it; one that missed it takes it). Own records are trusted (we wrote
+  // them); facts are checked as a replay's are, except that a claim's author need not have
+  // advertised (we checked that before we stored it, and adverts are not stored). Times come back
+  // as ages: a record written ten minutes ago counts as received ten minutes before `now`. For
+  // three advert intervals no job is re-announced: which workers are live is not known yet.
+  struct Restored {
+    Publishes publishes;
+    size_t own = 0, facts = 0;
+    size_t skipped = 0;  // records that do not parse, verify or pass the rules
+  };
+  Restored restore(const std::vector<Persist>& records, Instant now, WallTime wall);
+
   // Judges a gossipsub message: check_message, then adverts go to the directory and job facts
   // to the book. Rejections are counted by reason, and those that are the author's fault count
   // against its app_score.
@@ -127,8 +162,15 @@ class ApiNodeCore {
  private:
   Publish node_advert(Instant now, WallTime wall) const;
   // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
+  // What handle() learnt about a message beyond the verdict.
+  struct Handled {
+    bool fact = false;  // a job fact (announce, claim, result, failure, cancel)
+    JobId job;          // its job
+  };
   Verdict handle(const PeerId& author, const std::string& topic, BytesView data, Instant now,
-                 WallTime wall, Arrival arrival, bool* fact);
+                 WallTime wall, Arrival arrival, Handled* h);
+  void keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall);
+  void persist_own(const JobId& job, const Bytes& data, WallTime wall);
   Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
@@ -148,6 +190,8 @@ class ApiNodeCore {
   FactLog facts_{/*keep_envelopes=*/true};
   MisbehaviourTally misbehaviour_;
   Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
+  std::vector<Persist> persist_;
+  Instant reannounce_from_{};  // no re-announces before (after a restore)
 };
 
 }  // namespace aipg::grid

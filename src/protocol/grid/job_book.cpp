@@ -226,7 +226,7 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
   Attempt& at = ait->second;
   // Liveness is not asked: whether a claim counts must not depend on when it arrived relative to
   // its author's adverts (after a partition heals, claims come before the next advert).
-  if (!directory_.advertised(author, ref.model())) {
+  if (!trust_claims_ && !directory_.advertised(author, ref.model())) {
     return verdict(FactOutcome::kRejected, Reject::kNotAdvertised);
   }
   if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
@@ -430,6 +430,13 @@ std::pair<JobState, std::string> JobBook::state_of(const Job& job, const Derived
   if (at.claims.empty()) return {JobState::kQueued, {}};
   if (now >= after(at.received, ref.claim_window_ms())) return {JobState::kProcessing, {}};
   return {JobState::kClaimed, {}};
+}
+
+const pb::JobAnnounce* JobBook::announce(const JobId& id, uint32_t attempt) const {
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return nullptr;
+  auto ait = jit->second.attempts.find(attempt);
+  return ait == jit->second.attempts.end() ? nullptr : &ait->second.announce;
 }
 
 std::optional<JobView> JobBook::view(const JobId& id, Instant now) const {

@@ -107,6 +107,11 @@ class JobBook {
   // its own.
   std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
   std::vector<JobId> jobs() const;  // sorted
+  // The announce of one attempt (nullptr when unknown).
+  const pb::JobAnnounce* announce(const JobId& id, uint32_t attempt) const;
+  // While set, a claim's author need not have advertised the model: for facts this node judged
+  // before (restored from its own disk), when adverts are not known yet.
+  void set_trust_claims(bool trust) { trust_claims_ = trust; }
   size_t size() const { return jobs_.size(); }
 
   // For every job whose latest attempt has lapsed at `now` and whose announcer (per the
@@ -188,6 +193,7 @@ class JobBook {
   std::unordered_map<JobId, Job> jobs_;
   std::unordered_map<JobId, Early> early_;
   std::set<JobId> open_;  // jobs prune() has not seen finished: what due_reannounces scans
+  bool trust_claims_ = false;
 };
 
 }  // namespace aipg::grid
