@@ -72,6 +72,25 @@ struct WorkerOptions {
   uint32_t test_delay_ms = 20;  // the test backend's time per generation
 };
 
+struct NodeOptions {
+  HostOptions host;
+  std::string http = "127.0.0.1:8080";  // --http HOST:PORT (port 0: any)
+  std::string public_url;               // NodeAdvert.http_url (default http://<--http>)
+  std::string data_dir;                 // the store's directory; empty: nothing persisted
+  std::string sync = "full";            // full | normal (SQLite synchronous)
+  std::string api_keys;                 // key file: KEY [NAME] per line
+  bool require_key = false;
+  double rate_submits = 2, rate_submits_burst = 50;  // per key
+  double rate_ip = 500, rate_ip_burst = 1000;        // requests per client IP
+  size_t max_body_bytes = 1 << 20;
+  uint32_t http_header_timeout_ms = 10000;  // the whole request head (slowloris)
+  size_t max_prompt_bytes = 64 << 10;
+  std::vector<std::string> cors_origins{"*"};
+  uint32_t claim_window_ms = 50;
+  uint32_t ttl_s = 1200;  // the AI Horde keeps a request 20 minutes
+  uint32_t keep_finished_s = 3600;
+};
+
 struct DemoOptions {
   int pings = 3;
 };
@@ -85,6 +104,7 @@ int run_echo(const EchoOptions& o);
 int run_perf(const PerfOptions& o);
 int run_demo(const DemoOptions& o);
 int run_worker(const WorkerOptions& o);
+int run_node(const NodeOptions& o);
 int run_bootstrap(const HostOptions& o);
 
 }  // namespace aipg::app

@@ -136,6 +136,52 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
 
+  NodeOptions node_o;
+  auto* node = cli.add_subcommand("node", "an API node: AI Horde and OpenAI HTTP APIs on the grid");
+  add_host_options(node, node_o.host);
+  node->add_option("--http", node_o.http, "HOST:PORT to serve HTTP on")->capture_default_str();
+  node->add_option("--public-url", node_o.public_url, "URL others reach this node's HTTP API at");
+  node->add_option("--data-dir", node_o.data_dir, "directory of the job store (none: not kept)");
+  node->add_option("--sync", node_o.sync, "store durability: full or normal")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"full", "normal"}));
+  node->add_option("--api-keys", node_o.api_keys, "file of API keys, KEY [NAME] per line");
+  node->add_flag("--require-key", node_o.require_key, "refuse anonymous requests");
+  node->add_option("--rate-submits", node_o.rate_submits, "job submissions per second per key")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  node->add_option("--rate-submits-burst", node_o.rate_submits_burst)
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  node->add_option("--rate-ip", node_o.rate_ip, "requests per second per client IP (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  node->add_option("--rate-ip-burst", node_o.rate_ip_burst)
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  node->add_option("--max-body-bytes", node_o.max_body_bytes)
+      ->capture_default_str()
+      ->check(CLI::Range(size_t(1024), size_t(64) << 20));
+  node->add_option("--http-header-timeout-ms", node_o.http_header_timeout_ms,
+                   "a request head must arrive within this (slow clients are cut off)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  node->add_option("--max-prompt-bytes", node_o.max_prompt_bytes)
+      ->capture_default_str()
+      ->check(CLI::Range(size_t(1), size_t(64) << 10));
+  node->add_option("--cors-origin", node_o.cors_origins, "allowed origin, or * (repeatable)")
+      ->capture_default_str();
+  node->add_option("--claim-window-ms", node_o.claim_window_ms)
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  node->add_option("--ttl-s", node_o.ttl_s, "seconds a job may take before it is faulted")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  node->add_option("--keep-finished-s", node_o.keep_finished_s,
+                   "seconds finished jobs are kept and answered for")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 30 * 86400));
+
   DemoOptions demo_o;
   auto* demo = cli.add_subcommand("demo", "run a small local grid on loopback and show it work");
   demo->add_option("--pings", demo_o.pings)->capture_default_str()->check(CLI::Range(1, 100));
@@ -155,5 +201,6 @@ int main(int argc, char** argv) {
   if (demo->parsed()) return run_demo(demo_o);
   if (bootstrap->parsed()) return run_bootstrap(bootstrap_o);
   if (worker->parsed()) return run_worker(worker_o);
+  if (node->parsed()) return run_node(node_o);
   return 2;
 }

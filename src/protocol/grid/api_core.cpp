@@ -47,6 +47,10 @@ Result<void> ApiNodeConfig::validate() const {
   AIPG_TRY(range("default_lease_ms", default_lease_ms, 1, limits.max_lease_ms));
   AIPG_TRY(range("http_url bytes", http_url.size(), 0, limits.max_name_bytes));
   AIPG_TRY(range("version bytes", version.size(), 0, limits.max_name_bytes));
+  if (republish_first <= Duration::zero() || republish_max < republish_first) {
+    return make_error(Errc::invalid_argument,
+                      "republish_first must be positive and republish_max >= republish_first");
+  }
   if (replay_keep <= Duration::zero() || replay_margin < Duration::zero()) {
     return make_error(Errc::invalid_argument, "replay_keep must be positive, replay_margin >= 0");
   }
@@ -95,10 +99,12 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
   a->set_open_jobs(open);
   a->set_advert_interval_ms(static_cast<uint32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.advert_interval).count()));
+  a->set_started_ms(started_ms_);
   return {kNodesTopic, encode_message(std::move(m), wall)};
 }
 
 Publishes ApiNodeCore::start(Instant now, WallTime wall) {
+  started_ms_ = to_unix_ms(wall);
   next_advert_ = now + config_.advert_interval;
   next_check_ = now + config_.check_interval;
   if (!config_.advertise) return {};
@@ -140,6 +146,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
                       std::string("job book refused the job: ") + to_string(v.reason));
   }
   own_.insert(id);
+  unclaimed_[id] = {now + config_.republish_first, config_.republish_first};
   learn_model(request.model);
   persist_own(id, data, wall);
   Publishes out;
@@ -226,7 +233,10 @@ Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall
 void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now) {
   const std::optional<Instant> heard = directory_.node_heard(author);
   const Duration interval = PeerDirectory::interval(a.advert_interval_ms());
-  if (heard && now - *heard > interval + interval / 2) {
+  // A restart can be quicker than a missed advert: started_ms tells it apart.
+  const pb::NodeAdvert* before = directory_.node_advert(author);
+  const bool restarted = before && before->started_ms() != a.started_ms();
+  if (heard && (restarted || now - *heard > interval + interval / 2)) {
     replay_from_ = std::min(replay_from_, *heard - config_.replay_margin);
   }
   directory_.on_node_advert(author, a, now);
@@ -362,6 +372,8 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
     pb::GridMessage m;
     *m.mutable_announce() = *latest;
     out.publishes.push_back({jobs_topic(latest->model()), encode_message(std::move(m), wall)});
+    // Published before any peer may be connected: again soon, while no claim comes.
+    if (v->claims == 0) unclaimed_[id] = {now + config_.republish_first / 2, config_.republish_first};
   }
   return out;
 }
@@ -396,13 +408,39 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
       *m.mutable_announce() = std::move(a);
       Bytes data = encode_message(std::move(m), wall);
       persist_own(id, data, wall);
+      unclaimed_[id] = {now + config_.republish_first, config_.republish_first};
       out.push_back({topic, std::move(data)});
     }
   }
   if (now >= next_check_) {
+    republish(now, wall, out);
     next_check_ = now + config_.check_interval;
   }
   return out;
+}
+
+void ApiNodeCore::republish(Instant now, WallTime wall, Publishes& out) {
+  for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
+    const JobId& id = it->first;
+    Republish& r = it->second;
+    auto st = book_.status(id, now);
+    if (!st || is_finished(st->state) || st->claims > 0) {
+      it = unclaimed_.erase(it);
+      continue;
+    }
+    const pb::JobAnnounce* a = book_.announce(id, st->attempt);
+    if (now >= r.next && a) {
+      // Only while someone could take it; otherwise keep the pace and look again.
+      if (!directory_.workers_for(a->model(), now).empty()) {
+        pb::GridMessage m;
+        *m.mutable_announce() = *a;
+        out.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
+        r.gap = std::min(r.gap * 2, config_.republish_max);
+      }
+      r.next = now + r.gap;
+    }
+    ++it;
+  }
 }
 
 Instant ApiNodeCore::next_deadline() const {

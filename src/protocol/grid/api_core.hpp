@@ -49,6 +49,12 @@ struct ApiNodeConfig {
   Duration replay_keep = std::chrono::minutes(10);
   Duration replay_margin = std::chrono::seconds(10);
   size_t replay_max_bytes = 192 << 10;  // of entries per Replay message
+  // An own job that no claim has reached is published again (the same announce: whoever has it
+  // ignores it; a peer that missed it, e.g. because it was sent while we had no peers, takes
+  // it) after republish_first, then at doubling gaps up to republish_max, while a live worker
+  // serves its model (docs/protocol.md §3).
+  Duration republish_first = std::chrono::seconds(2);
+  Duration republish_max = std::chrono::seconds(32);
   // false: a relay (a bootstrap peer): it judges and keeps facts like an API node, so that it
   // forwards only what is valid and can replay, but it publishes no NodeAdvert, is no announcer
   // and takes no jobs.
@@ -149,6 +155,10 @@ class ApiNodeCore {
   Instant next_deadline() const;
 
   std::optional<JobView> job(const JobId& id, Instant now) const { return book_.view(id, now); }
+  // The little a poll of many jobs needs, without building a JobView.
+  std::optional<JobStatus> job_status(const JobId& id, Instant now) const {
+    return book_.status(id, now);
+  }
   std::vector<JobId> jobs() const { return book_.jobs(); }  // every job known, sorted
   bool owns(const JobId& id) const { return own_.contains(id); }
   // Per model: models seen and models of jobs in the book.
@@ -190,7 +200,14 @@ class ApiNodeCore {
   FactLog facts_{/*keep_envelopes=*/true};
   MisbehaviourTally misbehaviour_;
   Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
+  uint64_t started_ms_ = 0;       // NodeAdvert.started_ms
   std::vector<Persist> persist_;
+  struct Republish {
+    Instant next{};
+    Duration gap{};
+  };
+  std::map<JobId, Republish> unclaimed_;  // own jobs no claim has reached yet
+  void republish(Instant now, WallTime wall, Publishes& out);
   Instant reannounce_from_{};  // no re-announces before (after a restore)
 };
 

@@ -189,6 +189,40 @@ TEST_F(RestoreTest, AFactThatNoLongerVerifiesIsSkipped) {
   EXPECT_EQ(after.job(id, kT0)->claims, 0u);
 }
 
+// A node that restarts within an advert interval misses no advert; its new started_ms is what
+// tells the others to replay what they took meanwhile (docs/protocol.md §8).
+TEST_F(RestoreTest, APeerThatRestartedQuicklyGetsAReplay) {
+  ASSERT_EQ(take(w.advert(kT0), kT0), Validation::kAccept);
+  const JobId id = submit(kT0);
+  ASSERT_EQ(take(w.claim(id, kT0), kT0), Validation::kAccept);
+  before.start(kT0, wall(kT0));
+  auto node_advert = [&](uint64_t started_ms, Instant now) {
+    pb::GridMessage m;
+    m.mutable_node_advert()->set_advert_interval_ms(5000);
+    m.mutable_node_advert()->set_started_ms(started_ms);
+    return before.on_message(testing::peer(7), kNodesTopic, encode_message(m, wall(now)), now,
+                             wall(now));
+  };
+  auto replays = [&](Instant now) {
+    size_t n = 0;
+    for (const Publish& p : before.tick(now, wall(now))) {
+      pb::GridMessage m;
+      EXPECT_TRUE(m.ParseFromArray(p.data.data(), int(p.data.size())));
+      if (m.has_replay()) n += m.replay().messages_size();
+    }
+    return n;
+  };
+  const Instant t1 = kT0 + seconds(1);
+  ASSERT_EQ(node_advert(111, t1).validation, Validation::kAccept);
+  EXPECT_EQ(replays(t1), 0u);  // a node heard for the first time needs no history
+  const Instant t2 = t1 + seconds(5);
+  ASSERT_EQ(node_advert(111, t2).validation, Validation::kAccept);
+  EXPECT_EQ(replays(t2), 0u);  // the same run, on time
+  const Instant t3 = t2 + seconds(2);
+  ASSERT_EQ(node_advert(222, t3).validation, Validation::kAccept);
+  EXPECT_EQ(replays(t3), 1u);  // restarted: the claim comes back to it
+}
+
 TEST(ApiNodeCoreRelay, PublishesNothingOfItsOwnAndTakesNoJobs) {
   CountingRng rng;
   ApiNodeConfig c;

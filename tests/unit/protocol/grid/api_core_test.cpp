@@ -367,7 +367,8 @@ TEST_F(ApiNodeCoreTest, SilentWinnerIsReplacedByReannounce) {
     if ((t - kT0) % seconds(5) == Duration::zero()) advertise(loser, t);
     for (const pb::JobAnnounce& a : announces(core.tick(t, wall(t)))) {
       if (seen.empty()) first_reannounce = t;
-      seen.push_back(a);
+      // The same attempt again is a republish of an unclaimed announce, not a re-announce.
+      if (seen.empty() || seen.back().attempt() != a.attempt()) seen.push_back(a);
     }
   }
   ASSERT_EQ(seen.size(), 1u);
@@ -387,6 +388,41 @@ TEST_F(ApiNodeCoreTest, SilentWinnerIsReplacedByReannounce) {
   EXPECT_EQ(deliver(loser, jobs_topic(kModel), claim(id, 1, t), t).validation, Validation::kAccept);
   EXPECT_EQ(deliver(loser, kResultsTopic, result(id, 1, 0, t), t).validation, Validation::kAccept);
   EXPECT_EQ(core.job(id, t)->state, JobState::kDone);
+}
+
+// An announce nobody claimed may never have left (no peers yet, a lost message): it goes out
+// again at doubling gaps while a worker serves the model, and stops once a claim comes.
+TEST_F(ApiNodeCoreTest, UnclaimedJobsArePublishedAgainAtDoublingGaps) {
+  core.start(kT0, wall(kT0));
+  const JobId lonely = submit(request(), kT0);  // no worker yet: kept, not published
+  advertise(kW1, kT0 + seconds(3));
+  const JobId id = submit(request(), kT0 + seconds(3));
+  std::vector<std::pair<Instant, JobId>> again;
+  for (Instant t = kT0 + seconds(3); t < kT0 + seconds(18); t += milliseconds(250)) {
+    if (t == kT0 + seconds(12)) advertise(kW1, t);  // stays live
+    for (const pb::JobAnnounce& a : announces(core.tick(t, wall(t)))) {
+      EXPECT_EQ(a.attempt(), 0u);
+      again.emplace_back(t, a.job_id());
+    }
+  }
+  // The lonely job, due long ago, goes as soon as a worker is there; the other at +2 s, +6 s,
+  // +14 s (gaps 2, 4, 8).
+  std::vector<Instant> times;
+  for (const auto& [t, job] : again) {
+    if (job == id) times.push_back(t);
+  }
+  ASSERT_EQ(times.size(), 3u);
+  EXPECT_EQ(times[0], kT0 + seconds(5));
+  EXPECT_EQ(times[1], kT0 + seconds(9));
+  EXPECT_EQ(times[2], kT0 + seconds(17));
+  EXPECT_TRUE(std::any_of(again.begin(), again.end(), [&](const auto& p) { return p.second == lonely; }));
+
+  // A claim ends it (while the claimant lives: it advertised last at 12 s).
+  const Instant t1 = kT0 + seconds(18);
+  ASSERT_EQ(deliver(kW1, jobs_topic(kModel), claim(id, 0, t1), t1).validation, Validation::kAccept);
+  for (Instant t = t1; t < kT0 + seconds(26); t += seconds(1)) {
+    for (const pb::JobAnnounce& a : announces(core.tick(t, wall(t)))) EXPECT_NE(a.job_id(), id);
+  }
 }
 
 TEST(ApiNodeCoreTakeover, LowestRankedLiveNodeReannouncesWhenOriginIsGone) {

@@ -1,0 +1,96 @@
+// GridGateway — what the HTTP routes ask of the grid: submit a job (written to the store before
+// it is published, so a 202 is never a promise the node could forget), cancel, look jobs up,
+// wait until a job changes, and the per-model figures (queue positions, live workers) that
+// status polls need, recomputed at most every `stats_refresh` so that a poll costs O(log n).
+// One thread: everything runs on the node's io_context.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "api/metrics.hpp"
+#include "api/text_request.hpp"
+#include "node/api_node_service.hpp"
+
+namespace aipg::api {
+
+struct GatewayStats {
+  uint64_t submitted = 0, cancelled = 0;
+  uint64_t store_errors = 0;
+};
+
+// What a status poll shows beyond the job's own facts.
+struct QueueInfo {
+  size_t position = 0;  // queued jobs of the same model created before this one
+  size_t workers = 0;   // live workers serving the model
+  double eta_s = 0;     // a rough wait: position over free slots, times recent run time
+};
+
+class GridGateway {
+ public:
+  // Writes records durably (the store); an error means they are not on disk. Null: nothing is
+  // persisted (no --data-dir).
+  using WriteFn = std::function<Status(std::vector<grid::Persist>)>;
+
+  GridGateway(runtime::Runtime& rt, node::ApiNodeService& service, WriteFn write);
+
+  grid::ApiNodeCore& core() { return service_.core(); }
+  const grid::ApiNodeCore& core() const { return service_.core(); }
+  Instant now() const { return rt_.clock.now(); }
+
+  // The model to run a request on: the first of `models` that a live worker serves, else the
+  // first named; with none named, the model with the most live workers. Error: none at all.
+  std::optional<std::string> choose_model(const std::vector<std::string>& models) const;
+  // Writes and publishes. The error is the store's or the core's (naming the field and limit).
+  Result<grid::JobId> submit(const TextRequest& r, const std::string& model);
+  Result<void> cancel(const grid::JobId& id, std::string reason);
+
+  // Persists what the core queued (facts taken from the grid): called by the service's flush.
+  void persist(std::vector<grid::Persist> records);
+  // Whether the last write succeeded (for /readyz).
+  bool store_healthy() const { return store_healthy_; }
+  // Wakes every wait_change() and observes the latencies of our jobs: called by the service's
+  // flush.
+  void changed();
+  // Claim latency: submit → the first claim that counts; job latency: submit → done.
+  void set_latency_histograms(Histogram* claim, Histogram* job) {
+    claim_latency_ = claim;
+    job_latency_ = job;
+  }
+  // Returns when something may have changed, or at `deadline`.
+  boost::asio::awaitable<void> wait_change(std::chrono::steady_clock::time_point deadline);
+
+  QueueInfo queue_info(const grid::JobView& v);
+  const std::map<std::string, grid::ModelStats>& model_stats();
+  const GatewayStats& stats() const { return stats_; }
+
+ private:
+  void refresh();
+
+  runtime::Runtime& rt_;
+  node::ApiNodeService& service_;
+  WriteFn write_;
+  bool store_healthy_ = true;
+  GatewayStats stats_;
+  std::set<boost::asio::steady_timer*> waiters_;
+  // Refreshed at most every 500 ms.
+  Instant refreshed_ = kNever;
+  std::map<std::string, grid::ModelStats> model_stats_;
+  std::unordered_map<grid::JobId, size_t> queue_position_;
+  struct Tracked {
+    Instant submitted{};
+    bool claimed = false;
+  };
+  std::unordered_map<grid::JobId, Tracked> tracked_;  // our open jobs
+  Histogram* claim_latency_ = nullptr;
+  Histogram* job_latency_ = nullptr;
+};
+
+}  // namespace aipg::api
