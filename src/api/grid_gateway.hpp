@@ -30,7 +30,7 @@ struct GatewayStats {
 struct QueueInfo {
   size_t position = 0;  // queued jobs of the same model created before this one
   size_t workers = 0;   // live workers serving the model
-  double eta_s = 0;     // a rough wait: position over free slots, times recent run time
+  double eta_s = 0;     // a rough wait: ten seconds a job ahead, shared among the workers
 };
 
 class GridGateway {

@@ -7,7 +7,7 @@ namespace aipg::api {
 namespace json = boost::json;
 
 json::object horde_status(const grid::JobView& v, const QueueInfo& q,
-                          const grid::PeerDirectory& dir, Instant now) {
+                          const grid::PeerDirectory& dir) {
   size_t finished = 0, processing = 0, waiting = 0;
   json::array gens;
   for (const grid::GenerationView& g : v.generations) {
@@ -65,7 +65,6 @@ json::object horde_status(const grid::JobView& v, const QueueInfo& q,
                    " serve model " + v.announce->model() + " now";
   }
   o["generations"] = std::move(gens);
-  (void)now;
   return o;
 }
 

@@ -18,7 +18,7 @@ namespace aipg::api {
 //   is_possible false while fewer live workers serve the model than the job has generations
 //               (each generation runs on a different worker; "message" says so)
 boost::json::object horde_status(const grid::JobView& v, const QueueInfo& q,
-                                 const grid::PeerDirectory& dir, Instant now);
+                                 const grid::PeerDirectory& dir);
 
 // One element of GET /api/v2/workers (WorkerDetails).
 boost::json::object horde_worker(const grid::PeerId& id, const grid::pb::WorkerAdvert& a,

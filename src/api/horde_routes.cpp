@@ -41,6 +41,13 @@ std::optional<grid::JobId> known_job(NodeApi& api, const RequestContext& ctx) {
   return id;
 }
 
+// The job's status as the AI Horde shows it (the job is known).
+Response status_response(NodeApi& api, const grid::JobId& id, const Request& req) {
+  auto v = api.grid.core().job(id, api.grid.now());
+  return json_response(http::status::ok,
+                       horde_status(*v, api.grid.queue_info(*v), api.grid.core().directory()), req);
+}
+
 Response not_found(const RequestContext& ctx, const Request& req) {
   auto it = ctx.params.find("id");
   return error_response(http::status::not_found, "RequestNotFound",
@@ -108,11 +115,7 @@ awaitable<void> status(NodeApi& api, const Request& req, RequestContext& ctx, Re
     co_await w.send(not_found(ctx, req));
     co_return;
   }
-  const Instant now = api.grid.now();
-  auto v = api.grid.core().job(*id, now);
-  co_await w.send(json_response(
-      http::status::ok, horde_status(*v, api.grid.queue_info(*v), api.grid.core().directory(), now),
-      req));
+  co_await w.send(status_response(api, *id, req));
 }
 
 awaitable<void> cancel(NodeApi& api, const Request& req, RequestContext& ctx, ResponseWriter& w) {
@@ -133,11 +136,7 @@ awaitable<void> cancel(NodeApi& api, const Request& req, RequestContext& ctx, Re
                                    r.error().message, req));
     co_return;
   }
-  const Instant now = api.grid.now();
-  auto v = api.grid.core().job(*id, now);
-  co_await w.send(json_response(
-      http::status::ok, horde_status(*v, api.grid.queue_info(*v), api.grid.core().directory(), now),
-      req));
+  co_await w.send(status_response(api, *id, req));
 }
 
 awaitable<void> models(NodeApi& api, const Request& req, RequestContext& ctx, ResponseWriter& w) {

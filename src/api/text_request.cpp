@@ -1,7 +1,8 @@
 #include "api/text_request.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
 #include <cmath>
 
 #include "base/utf8.hpp"

@@ -24,7 +24,7 @@ void ApiNodeService::start(grid::Publishes restored) {
                      v.reason ? grid::to_string(*v.reason) : "?", v.detail);
         }
         mark_changed();
-        return to_gossip(v.validation);
+        return grid::to_gossip(v.validation);
       });
   subscribe_new();
   publish(core_.start(rt_.clock.now(), rt_.clock.wall_now()));

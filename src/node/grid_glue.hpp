@@ -1,25 +1,11 @@
-// What both grid roles' shells share: a grid verdict as a gossipsub validation result, and
-// publishing what a core returned.
+// What both grid roles' shells share: publishing what a core returned.
 #pragma once
 
 #include "base/log.hpp"
 #include "node/gossipsub_service.hpp"
 #include "protocol/grid/publish.hpp"
-#include "protocol/grid/verdict.hpp"
 
 namespace aipg::node {
-
-inline gossipsub::ValidationResult to_gossip(grid::Validation v) {
-  switch (v) {
-    case grid::Validation::kAccept:
-      return gossipsub::ValidationResult::kAccept;
-    case grid::Validation::kIgnore:
-      return gossipsub::ValidationResult::kIgnore;
-    case grid::Validation::kReject:
-      return gossipsub::ValidationResult::kReject;
-  }
-  return gossipsub::ValidationResult::kIgnore;
-}
 
 // Publishes each; returns how many the router refused (logged: e.g. no peers on a topic yet,
 // which gossipsub's flood publish and the protocol's re-announces repair).

@@ -25,7 +25,7 @@ void WorkerService::start() {
       [this](const gossipsub::PeerId&, const gossipsub::MessageId&, const gossipsub::Message& m) {
         grid::Verdict v = core_.on_pubsub(m, rt_.clock.now(), rt_.clock.wall_now());
         schedule();  // a message may have made a tick due at once
-        return node::to_gossip(v.validation);
+        return grid::to_gossip(v.validation);
       });
   for (const std::string& t : core_.topics()) ps_.subscribe(t);
   publish(core_.start(rt_.clock.now(), rt_.clock.wall_now()));

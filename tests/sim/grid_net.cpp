@@ -6,25 +6,13 @@ namespace aipg::sim {
 
 namespace {
 
-gossipsub::ValidationResult to_gossip(grid::Validation a) {
-  switch (a) {
-    case grid::Validation::kAccept:
-      return gossipsub::ValidationResult::kAccept;
-    case grid::Validation::kIgnore:
-      return gossipsub::ValidationResult::kIgnore;
-    case grid::Validation::kReject:
-      return gossipsub::ValidationResult::kReject;
-  }
-  return gossipsub::ValidationResult::kIgnore;
-}
-
 // The role judges every message its node's router receives: its verdict is the router's
 // validation result (and so feeds the author's score).
 template <class Role>
 void validate_with(RouterNet& net, size_t node, Role* role) {
   net.set_validator(node, [&net, role](const gossipsub::PeerId&, const gossipsub::MessageId&,
                                        const gossipsub::Message& m) {
-    return to_gossip(role->on_pubsub(m, net.now(), net.wall_now()).validation);
+    return grid::to_gossip(role->on_pubsub(m, net.now(), net.wall_now()).validation);
   });
 }
 

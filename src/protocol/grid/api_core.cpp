@@ -373,7 +373,8 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
     *m.mutable_announce() = *latest;
     out.publishes.push_back({jobs_topic(latest->model()), encode_message(std::move(m), wall)});
     // Published before any peer may be connected: again soon, while no claim comes.
-    if (v->claims == 0) unclaimed_[id] = {now + config_.republish_first / 2, config_.republish_first};
+    if (v->claims == 0)
+      unclaimed_[id] = {now + config_.republish_first / 2, config_.republish_first};
   }
   return out;
 }
@@ -430,8 +431,14 @@ void ApiNodeCore::republish(Instant now, WallTime wall, Publishes& out) {
     }
     const pb::JobAnnounce* a = book_.announce(id, st->attempt);
     if (now >= r.next && a) {
-      // Only while someone could take it; otherwise keep the pace and look again.
-      if (!directory_.workers_for(a->model(), now).empty()) {
+      // Only while a worker that serves the model has a free slot: busy workers saw it and
+      // cannot claim yet (a backlog is not a lost announce); otherwise look again later.
+      const std::vector<PeerId> workers = directory_.workers_for(a->model(), now);
+      const bool free_slot = std::any_of(workers.begin(), workers.end(), [&](const PeerId& p) {
+        const pb::WorkerAdvert* w = directory_.worker_advert(p);
+        return w && w->slots_free() > 0;
+      });
+      if (free_slot) {
         pb::GridMessage m;
         *m.mutable_announce() = *a;
         out.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});

@@ -52,7 +52,7 @@ struct ApiNodeConfig {
   // An own job that no claim has reached is published again (the same announce: whoever has it
   // ignores it; a peer that missed it, e.g. because it was sent while we had no peers, takes
   // it) after republish_first, then at doubling gaps up to republish_max, while a live worker
-  // serves its model (docs/protocol.md §3).
+  // that serves its model advertises a free slot (docs/protocol.md §9).
   Duration republish_first = std::chrono::seconds(2);
   Duration republish_max = std::chrono::seconds(32);
   // false: a relay (a bootstrap peer): it judges and keeps facts like an API node, so that it

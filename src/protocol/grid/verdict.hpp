@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "protocol/gossipsub/router.hpp"
 #include "protocol/grid/types.hpp"
 
 namespace aipg::grid {
@@ -21,6 +22,19 @@ inline const char* to_string(Validation v) {
       return "reject";
   }
   return "?";
+}
+
+// The gossipsub validation result a verdict stands for.
+inline gossipsub::ValidationResult to_gossip(Validation v) {
+  switch (v) {
+    case Validation::kAccept:
+      return gossipsub::ValidationResult::kAccept;
+    case Validation::kIgnore:
+      return gossipsub::ValidationResult::kIgnore;
+    case Validation::kReject:
+      return gossipsub::ValidationResult::kReject;
+  }
+  return gossipsub::ValidationResult::kIgnore;
 }
 
 struct Verdict {

@@ -13,10 +13,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::kT0;
+using testing::wall;
 
 constexpr char kModel[] = "org/model";
-const WallTime kWall0 = WallTime{} + milliseconds(1'700'000'000'000);
-WallTime wall(Instant now) { return kWall0 + (now - kT0); }
 
 class CountingRng final : public runtime::Rng {
  public:

@@ -18,11 +18,9 @@ using testing::job;
 using testing::kT0;
 using testing::peer;
 
-constexpr char kModel[] = "org/model";
-const WallTime kWall0 = WallTime{} + milliseconds(1'700'000'000'000);
+using testing::wall;
 
-// The wall clock keeps step with the monotonic one.
-WallTime wall(Instant now) { return kWall0 + (now - kT0); }
+constexpr char kModel[] = "org/model";
 
 // Deterministic bytes (splitmix64).
 class TestRng final : public runtime::Rng {
@@ -415,7 +413,8 @@ TEST_F(ApiNodeCoreTest, UnclaimedJobsArePublishedAgainAtDoublingGaps) {
   EXPECT_EQ(times[0], kT0 + seconds(5));
   EXPECT_EQ(times[1], kT0 + seconds(9));
   EXPECT_EQ(times[2], kT0 + seconds(17));
-  EXPECT_TRUE(std::any_of(again.begin(), again.end(), [&](const auto& p) { return p.second == lonely; }));
+  EXPECT_TRUE(
+      std::any_of(again.begin(), again.end(), [&](const auto& p) { return p.second == lonely; }));
 
   // A claim ends it (while the claimant lives: it advertised last at 12 s).
   const Instant t1 = kT0 + seconds(18);

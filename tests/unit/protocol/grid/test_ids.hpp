@@ -20,6 +20,9 @@ inline PeerId peer(uint8_t n) {
 inline JobId job(uint8_t n) { return JobId(kJobIdSize, static_cast<char>(n)); }
 
 inline const Instant kT0 = Instant{} + std::chrono::hours(1);
+inline const WallTime kWall0 = WallTime{} + std::chrono::milliseconds(1'700'000'000'000);
+// The wall clock keeps step with the monotonic one.
+inline WallTime wall(Instant now) { return kWall0 + (now - kT0); }
 inline constexpr Duration kNs = std::chrono::nanoseconds(1);
 
 }  // namespace aipg::grid::testing
