@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load on one API node (docs/benchmarks.md "API node"): submits/s, then status polls/s over 10k
 # stored jobs, with wrk on loopback, and the node's RSS. A bootstrap, the node and one worker on
-# the test backend (the worker runs what it can; most jobs stay queued, as under real load).
+# the test backend (the worker runs what it can while jobs are submitted; most stay queued, as
+# under real load; it is stopped for the polls). Logs at warn: no access log lines.
 # Usage: bench/api_load.sh [build/release/aipg] [sync: full|normal] [jobs] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,8 @@ npid=$!
 pids+=($npid)
 "$aipg" --log-level warn worker --key "$work/w.key" --listen /ip4/127.0.0.1/tcp/0 --bootstrap "$boot" \
   --model bench/model --slots 4 >"$work/w.out" 2>&1 &
-pids+=($!)
+wpid=$!
+pids+=($wpid)
 wait_for node_ready "$work/n.out"
 http=$(field http "$work/n.out")
 for _ in $(seq 100); do
@@ -36,8 +38,9 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 
-echo "== submits (sync=$sync), 2 connections, ${secs}s"
-wrk -t1 -c2 -d"${secs}s" --latency -s bench/api_submit.lua "http://$http/api/v2/generate/text/async" |
+# A short submit run, so that the book holds about $jobs jobs for the polls.
+echo "== submits (sync=$sync), 2 connections, 3s"
+wrk -t1 -c2 -d3s --latency -s bench/api_submit.lua "http://$http/api/v2/generate/text/async" |
   grep -E "Requests/sec|  50%|  99%|requests in"
 have=$(curl -s "http://$http/metrics" | sed -n 's/^aipg_jobs_submitted_total \(.*\)/\1/p')
 # Top up to $jobs stored jobs, then collect their ids from the store through the status route.
@@ -49,7 +52,10 @@ done
 sqlite3 "$work/data/jobs.db" "select hex(job_id) from own group by job_id limit $jobs" |
   tr 'A-F' 'a-f' | sed -E 's/(.{8})(.{4})(.{4})(.{4})(.{12})/\1-\2-\3-\4-\5/' >"$work/ids"
 echo "stored jobs: $(wc -l <"$work/ids")"
-echo "== status polls over them, 64 connections, ${secs}s"
-AIPG_IDS="$work/ids" wrk -t2 -c64 -d"${secs}s" --latency -s bench/api_status.lua "http://$http" |
+# Polls measure the HTTP path and the book, not the worker sharing the two cores.
+kill "$wpid"
+echo "== status polls over them, 64 connections, ${secs}s (worker stopped)"
+# One wrk thread: the node (one thread) and wrk share the two cores.
+AIPG_IDS="$work/ids" wrk -t1 -c64 -d"${secs}s" --latency -s bench/api_status.lua "http://$http" |
   grep -E "Requests/sec|  50%|  99%|requests in|Non-2xx"
 echo "node RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$npid/status)"

@@ -11,7 +11,8 @@ namespace aipg::api {
 
 namespace {
 
-constexpr Duration kRefresh = std::chrono::milliseconds(500);
+// Queue positions and per-model counts scan the whole book: at most this often.
+constexpr Duration kRefresh = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -80,24 +81,30 @@ void GridGateway::persist(std::vector<grid::Persist> records) {
   }
 }
 
-void GridGateway::changed() {
+void GridGateway::changed(const std::vector<grid::JobId>& jobs) {
   for (boost::asio::steady_timer* t : waiters_) t->cancel();
   const Instant t = now();
+  for (const grid::JobId& id : jobs) {
+    if (auto it = tracked_.find(id); it != tracked_.end()) observe(it, t);
+  }
+  if (t - swept_ < std::chrono::seconds(5)) return;
+  swept_ = t;
+  for (auto it = tracked_.begin(); it != tracked_.end();) observe(it++, t);
+}
+
+// Records the claim and job latencies of one of our jobs; forgets it once finished.
+void GridGateway::observe(std::unordered_map<grid::JobId, Tracked>::iterator it, Instant t) {
   auto seconds = [&](Instant from) { return std::chrono::duration<double>(t - from).count(); };
-  for (auto it = tracked_.begin(); it != tracked_.end();) {
-    auto st = core().job_status(it->first, t);
-    if (st && !it->second.claimed && st->claims > 0) {
-      it->second.claimed = true;
-      if (claim_latency_) claim_latency_->observe(seconds(it->second.submitted));
+  auto st = core().job_status(it->first, t);
+  if (st && !it->second.claimed && st->claims > 0) {
+    it->second.claimed = true;
+    if (claim_latency_) claim_latency_->observe(seconds(it->second.submitted));
+  }
+  if (!st || grid::is_finished(st->state)) {
+    if (st && st->state == grid::JobState::kDone && job_latency_) {
+      job_latency_->observe(seconds(it->second.submitted));
     }
-    if (!st || grid::is_finished(st->state)) {
-      if (st && st->state == grid::JobState::kDone && job_latency_) {
-        job_latency_->observe(seconds(it->second.submitted));
-      }
-      it = tracked_.erase(it);
-    } else {
-      ++it;
-    }
+    tracked_.erase(it);
   }
 }
 
@@ -117,11 +124,10 @@ void GridGateway::refresh() {
   model_stats_ = core().model_stats(t);
   // Queue positions: queued jobs of each model by age.
   std::map<std::string, std::vector<std::pair<uint64_t, grid::JobId>>> queued;
-  for (const grid::JobId& id : core().jobs()) {
-    auto v = core().job(id, t);
-    if (!v || v->state != grid::JobState::kQueued) continue;
-    queued[v->announce->model()].emplace_back(v->announce->created_ms(), id);
-  }
+  core().for_each_status(
+      t, [&](const grid::JobId& id, const grid::JobStatus& st, const grid::pb::JobAnnounce& a) {
+        if (st.state == grid::JobState::kQueued) queued[a.model()].emplace_back(a.created_ms(), id);
+      });
   queue_position_.clear();
   for (auto& [model, jobs] : queued) {
     std::sort(jobs.begin(), jobs.end());

@@ -1,7 +1,7 @@
 // GridGateway — what the HTTP routes ask of the grid: submit a job (written to the store before
 // it is published, so a 202 is never a promise the node could forget), cancel, look jobs up,
 // wait until a job changes, and the per-model figures (queue positions, live workers) that
-// status polls need, recomputed at most every `stats_refresh` so that a poll costs O(log n).
+// status polls need, recomputed at most every 2 s so that a poll costs O(log n).
 // One thread: everything runs on the node's io_context.
 #pragma once
 
@@ -56,9 +56,9 @@ class GridGateway {
   void persist(std::vector<grid::Persist> records);
   // Whether the last write succeeded (for /readyz).
   bool store_healthy() const { return store_healthy_; }
-  // Wakes every wait_change() and observes the latencies of our jobs: called by the service's
-  // flush.
-  void changed();
+  // Wakes every wait_change() and observes the latencies of those of `jobs` that are ours:
+  // called by the service's flush.
+  void changed(const std::vector<grid::JobId>& jobs);
   // Claim latency: submit → the first claim that counts; job latency: submit → done.
   void set_latency_histograms(Histogram* claim, Histogram* job) {
     claim_latency_ = claim;
@@ -80,7 +80,7 @@ class GridGateway {
   bool store_healthy_ = true;
   GatewayStats stats_;
   std::set<boost::asio::steady_timer*> waiters_;
-  // Refreshed at most every 500 ms.
+  // Refreshed at most every 2 s.
   Instant refreshed_ = kNever;
   std::map<std::string, grid::ModelStats> model_stats_;
   std::unordered_map<grid::JobId, size_t> queue_position_;
@@ -89,6 +89,8 @@ class GridGateway {
     bool claimed = false;
   };
   std::unordered_map<grid::JobId, Tracked> tracked_;  // our open jobs
+  Instant swept_{};  // tracked_ is swept for jobs that time finished (ttl) every few seconds
+  void observe(std::unordered_map<grid::JobId, Tracked>::iterator it, Instant t);
   Histogram* claim_latency_ = nullptr;
   Histogram* job_latency_ = nullptr;
 };

@@ -37,7 +37,7 @@ std::optional<grid::JobId> known_job(NodeApi& api, const RequestContext& ctx) {
   auto it = ctx.params.find("id");
   if (it == ctx.params.end()) return std::nullopt;
   auto id = parse_job_id(it->second);
-  if (!id || !api.grid.core().job(*id, api.grid.now())) return std::nullopt;
+  if (!id || !api.grid.core().job_status(*id, api.grid.now())) return std::nullopt;
   return id;
 }
 

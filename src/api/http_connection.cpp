@@ -201,13 +201,23 @@ void account(ServerCore& core, const Request& req, const RequestContext& ctx,
              const ResponseWriter& writer) {
   const double seconds = std::chrono::duration<double>(now() - ctx.started).count();
   Registry& reg = *core.registry;
-  reg.counter("aipg_http_requests_total", "HTTP requests answered, by route and status code",
-              {{"route", ctx.route}, {"code", std::to_string(writer.status())}})
-      .inc();
-  reg.histogram("aipg_http_request_duration_seconds",
-                "Time from a complete HTTP request to the end of its response, by route",
-                duration_buckets(), {{"route", ctx.route}})
-      .observe(seconds);
+  const std::string code = std::to_string(writer.status());
+  Counter*& counter = core.request_counters[ctx.route + ' ' + code];
+  if (counter == nullptr) {
+    counter =
+        &reg.counter("aipg_http_requests_total", "HTTP requests answered, by route and status code",
+                     {{"route", ctx.route}, {"code", code}});
+  }
+  counter->inc();
+  Histogram*& duration = core.request_durations[ctx.route];
+  if (duration == nullptr) {
+    duration =
+        &reg.histogram("aipg_http_request_duration_seconds",
+                       "Time from a complete HTTP request to the end of its response, by route",
+                       duration_buckets(), {{"route", ctx.route}});
+  }
+  duration->observe(seconds);
+  if (!spdlog::should_log(spdlog::level::info)) return;
   log::info(
       "http request method={} target={} route={} status={} bytes={} duration_ms={:.3f} "
       "remote_ip={}",

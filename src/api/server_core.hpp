@@ -61,6 +61,10 @@ struct ServerCore {
   size_t connections = 0;  // accepted, not yet ended
   size_t refusing = 0;     // refuse_connection coroutines under way
   std::unordered_map<std::string, size_t> per_ip;
+  // The per-request metrics, looked up once per (route, code) and route: the registry's lookup
+  // (validation, label sorting) costs more than the rest of a small request.
+  std::unordered_map<std::string, Counter*> request_counters;
+  std::unordered_map<std::string, Histogram*> request_durations;
   // One per coroutine (accept loops, connections, refusals), emitted by close() unless `done`.
   // co_spawn's cancellation handler may post the emission on to the coroutine, and the posted
   // function points into the signal: so a finished coroutine's entry is marked done and only

@@ -100,9 +100,10 @@ void add_grid_metrics(api::Registry& reg, GridHost& g, grid::ApiNodeCore& core,
     for (const char* s : {"queued", "claimed", "processing", "done", "cancelled", "faulted"}) {
       by_state[s] = 0;
     }
-    for (const grid::JobId& id : core.jobs()) {
-      if (auto st = core.job_status(id, now)) ++by_state[grid::to_string(st->state)];
-    }
+    core.for_each_status(
+        now, [&](const grid::JobId&, const grid::JobStatus& st, const grid::pb::JobAnnounce&) {
+          ++by_state[grid::to_string(st.state)];
+        });
     for (const auto& [state, n] : by_state) {
       e.gauge("aipg_jobs", "Jobs in this node's book, by state", double(n), {{"state", state}});
     }
@@ -176,6 +177,7 @@ int run_node(const NodeOptions& o) {
   grid::ApiNodeConfig cfg;
   cfg.version = kVersion;
   cfg.persist = *store != nullptr;
+  cfg.report_changes = true;
   cfg.default_claim_window_ms = o.claim_window_ms;
   cfg.default_ttl_ms = uint64_t(o.ttl_s) * 1000;
   cfg.book.keep_finished = std::chrono::seconds(o.keep_finished_s);
@@ -207,7 +209,7 @@ int run_node(const NodeOptions& o) {
   if (db) write = [db](std::vector<grid::Persist> r) { return write_records(*db, std::move(r)); };
   api::GridGateway gateway(g.rt(), service, write);
   service.set_on_persist([&](std::vector<grid::Persist> p) { gateway.persist(std::move(p)); });
-  service.set_on_change([&] { gateway.changed(); });
+  service.set_on_change([&](std::vector<grid::JobId> jobs) { gateway.changed(jobs); });
 
   api::Registry metrics;
   const std::vector<double> latency_buckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,

@@ -80,7 +80,7 @@ void ApiNodeService::flush() {
   if (on_persist_) {
     if (auto records = core_.take_persist(); !records.empty()) on_persist_(std::move(records));
   }
-  if (on_change_) on_change_();
+  if (on_change_) on_change_(core_.take_changed());
   schedule();
 }
 

@@ -25,7 +25,8 @@ struct ApiNodeServiceStats {
 
 class ApiNodeService {
  public:
-  using ChangeFn = std::function<void()>;
+  // The jobs that changed since the last call (see ApiNodeCore::take_changed).
+  using ChangeFn = std::function<void(std::vector<grid::JobId>)>;
   using PersistFn = std::function<void(std::vector<grid::Persist>)>;
 
   ApiNodeService(runtime::Runtime& rt, GossipsubService& ps, grid::ApiNodeCore& core);

@@ -89,8 +89,8 @@ void ApiNodeCore::learn_model(const std::string& model) {
 Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
   uint32_t open = 0;
   for (const JobId& id : own_) {
-    auto v = book_.view(id, now);
-    if (v && !is_finished(v->state)) ++open;
+    auto st = book_.status(id, now);
+    if (st && !is_finished(st->state)) ++open;
   }
   pb::GridMessage m;
   pb::NodeAdvert* a = m.mutable_node_advert();
@@ -146,7 +146,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
                       std::string("job book refused the job: ") + to_string(v.reason));
   }
   own_.insert(id);
-  unclaimed_[id] = {now + config_.republish_first, config_.republish_first};
+  schedule_republish(id, now + config_.republish_first, config_.republish_first);
   learn_model(request.model);
   persist_own(id, data, wall);
   Publishes out;
@@ -166,6 +166,7 @@ Result<Publishes> ApiNodeCore::cancel(const JobId& id, std::string reason, Insta
   AIPG_TRY_ASSIGN(Bytes data, encode_checked(m, wall, config_.limits, "cancel."));
   book_.add_cancel(self_, c, now);
   persist_own(id, data, wall);
+  note_changed(id);
   Publishes out;
   out.push_back({jobs_topic(v->announce->model()), std::move(data)});
   return out;
@@ -197,6 +198,7 @@ Verdict ApiNodeCore::on_message(const PeerId& author, const std::string& topic, 
                                 Instant now, WallTime wall) {
   Handled h;
   Verdict v = handle(author, topic, data, now, wall, Arrival::kLive, &h);
+  if (h.fact && v.validation != Validation::kReject) note_changed(h.job);
   misbehaviour_.judge(author, v, now);
   return v;
 }
@@ -206,6 +208,7 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
   if (!f) return reject(Reject::kMissingField, "pubsub message without from, seqno or data");
   Handled h;
   Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &h);
+  if (h.fact && v.validation != Validation::kReject) note_changed(h.job);
   if (h.fact && v.validation != Validation::kReject) {
     f->envelope = gossipsub::encode_message(m);
     keep(*f, h.job, now, wall);
@@ -219,6 +222,7 @@ Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall
   Verdict v = grid::take_replay(r, facts_, now, [&](const SignedFact& f) {
     Handled h;
     Verdict fv = handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &h);
+    if (fv.validation != Validation::kReject) note_changed(h.job);
     if (fv.validation != Validation::kReject && config_.persist) {
       persist_.push_back({Persist::Kind::kFact, h.job, f.id, f.envelope, wall});
     }
@@ -307,6 +311,10 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
 
 // --- persistence -----------------------------------------------------------------------------
 
+void ApiNodeCore::note_changed(const JobId& job) {
+  if (config_.report_changes) changed_.push_back(job);
+}
+
 void ApiNodeCore::keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall) {
   facts_.record(f, now);
   if (config_.persist) persist_.push_back({Persist::Kind::kFact, job, f.id, f.envelope, wall});
@@ -387,7 +395,7 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     book_.prune(now);
     facts_.prune(now, config_.replay_keep);
     directory_.forget_gone(now);
-    std::erase_if(own_, [&](const JobId& id) { return !book_.view(id, now).has_value(); });
+    std::erase_if(own_, [&](const JobId& id) { return !book_.status(id, now).has_value(); });
     if (config_.advertise) out.push_back(node_advert(now, wall));
     next_advert_ = now + config_.advert_interval;
   }
@@ -409,7 +417,8 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
       *m.mutable_announce() = std::move(a);
       Bytes data = encode_message(std::move(m), wall);
       persist_own(id, data, wall);
-      unclaimed_[id] = {now + config_.republish_first, config_.republish_first};
+      note_changed(id);
+      schedule_republish(id, now + config_.republish_first, config_.republish_first);
       out.push_back({topic, std::move(data)});
     }
   }
@@ -420,33 +429,43 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
   return out;
 }
 
+void ApiNodeCore::schedule_republish(const JobId& id, Instant next, Duration gap) {
+  auto [it, fresh] = unclaimed_.try_emplace(id);
+  if (!fresh) republish_due_.erase({it->second.next, id});
+  it->second = {next, gap};
+  republish_due_.insert({next, id});
+}
+
 void ApiNodeCore::republish(Instant now, WallTime wall, Publishes& out) {
-  for (auto it = unclaimed_.begin(); it != unclaimed_.end();) {
-    const JobId& id = it->first;
-    Republish& r = it->second;
+  size_t budget = config_.republish_max_per_check;
+  while (budget > 0 && !republish_due_.empty() && republish_due_.begin()->first <= now) {
+    const JobId id = republish_due_.begin()->second;
+    republish_due_.erase(republish_due_.begin());
+    auto it = unclaimed_.find(id);
     auto st = book_.status(id, now);
-    if (!st || is_finished(st->state) || st->claims > 0) {
-      it = unclaimed_.erase(it);
+    const pb::JobAnnounce* a = st ? book_.announce(id, st->attempt) : nullptr;
+    if (it == unclaimed_.end() || !a || is_finished(st->state) || st->claims > 0) {
+      if (it != unclaimed_.end()) unclaimed_.erase(it);
       continue;
     }
-    const pb::JobAnnounce* a = book_.announce(id, st->attempt);
-    if (now >= r.next && a) {
-      // Only while a worker that serves the model has a free slot: busy workers saw it and
-      // cannot claim yet (a backlog is not a lost announce); otherwise look again later.
-      const std::vector<PeerId> workers = directory_.workers_for(a->model(), now);
-      const bool free_slot = std::any_of(workers.begin(), workers.end(), [&](const PeerId& p) {
-        const pb::WorkerAdvert* w = directory_.worker_advert(p);
-        return w && w->slots_free() > 0;
-      });
-      if (free_slot) {
-        pb::GridMessage m;
-        *m.mutable_announce() = *a;
-        out.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
-        r.gap = std::min(r.gap * 2, config_.republish_max);
-      }
-      r.next = now + r.gap;
+    Republish& r = it->second;
+    // Only while a worker that serves the model has a free slot: busy workers saw it and
+    // cannot claim yet (a backlog is not a lost announce); otherwise look again later.
+    const std::vector<PeerId> workers = directory_.workers_for(a->model(), now);
+    const bool free_slot = std::any_of(workers.begin(), workers.end(), [&](const PeerId& p) {
+      const pb::WorkerAdvert* w = directory_.worker_advert(p);
+      return w && w->slots_free() > 0;
+    });
+    if (free_slot) {
+      pb::GridMessage m;
+      *m.mutable_announce() = *a;
+      out.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
+      --budget;
     }
-    ++it;
+    // The gap doubles either way: a long backlog costs a look every republish_max per job.
+    r.gap = std::min(r.gap * 2, config_.republish_max);
+    r.next = now + r.gap;
+    republish_due_.insert({r.next, id});
   }
 }
 
@@ -458,13 +477,11 @@ Instant ApiNodeCore::next_deadline() const {
 std::map<std::string, ModelStats> ApiNodeCore::model_stats(Instant now) const {
   std::map<std::string, ModelStats> out;
   for (const std::string& m : models_) out[m];
-  for (const JobId& id : book_.jobs()) {
-    auto v = book_.view(id, now);
-    if (!v) continue;
-    ModelStats& s = out[v->announce->model()];
-    if (v->state == JobState::kQueued) ++s.queued;
-    if (v->state == JobState::kClaimed || v->state == JobState::kProcessing) ++s.processing;
-  }
+  book_.for_each_status(now, [&](const JobId&, const JobStatus& st, const pb::JobAnnounce& a) {
+    ModelStats& s = out[a.model()];
+    if (st.state == JobState::kQueued) ++s.queued;
+    if (st.state == JobState::kClaimed || st.state == JobState::kProcessing) ++s.processing;
+  });
   for (auto& [model, s] : out) s.workers = directory_.workers_for(model, now).size();
   return out;
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,12 +56,15 @@ struct ApiNodeConfig {
   // that serves its model advertises a free slot (docs/protocol.md §9).
   Duration republish_first = std::chrono::seconds(2);
   Duration republish_max = std::chrono::seconds(32);
+  size_t republish_max_per_check = 64;  // lost announces are rare: a bound, not a rate
   // false: a relay (a bootstrap peer): it judges and keeps facts like an API node, so that it
   // forwards only what is valid and can replay, but it publishes no NodeAdvert, is no announcer
   // and takes no jobs.
   bool advertise = true;
   // Queue what a restart needs (take_persist) for the shell to write to disk.
   bool persist = false;
+  // Queue the ids of jobs that changed (take_changed), for a shell that watches jobs.
+  bool report_changes = false;
 
   Result<void> validate() const;
 };
@@ -125,6 +129,10 @@ class ApiNodeCore {
   // With config.persist: what was published or taken since the last call, in order. The shell
   // writes submit()'s and cancel()'s records before it answers the client.
   std::vector<Persist> take_persist() { return std::exchange(persist_, {}); }
+  // With config.report_changes: the jobs a fact, a cancel or a re-announce touched since the
+  // last call (duplicates possible; changes that only time makes, ttl and leases, are not
+  // listed).
+  std::vector<JobId> take_changed() { return std::exchange(changed_, {}); }
   // After a restart, before anything else: takes back what was persisted, in the order it was
   // written, and returns the latest announce of every own job still open, to publish again (a
   // peer that has it ignores it; one that missed it takes it). Own records are trusted (we wrote
@@ -155,6 +163,12 @@ class ApiNodeCore {
   Instant next_deadline() const;
 
   std::optional<JobView> job(const JobId& id, Instant now) const { return book_.view(id, now); }
+  // Every job's status and fixed fields, unsorted (JobBook::for_each_status).
+  void for_each_status(
+      Instant now,
+      const std::function<void(const JobId&, const JobStatus&, const pb::JobAnnounce&)>& fn) const {
+    book_.for_each_status(now, fn);
+  }
   // The little a poll of many jobs needs, without building a JobView.
   std::optional<JobStatus> job_status(const JobId& id, Instant now) const {
     return book_.status(id, now);
@@ -181,6 +195,7 @@ class ApiNodeCore {
                  WallTime wall, Arrival arrival, Handled* h);
   void keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall);
   void persist_own(const JobId& job, const Bytes& data, WallTime wall);
+  void note_changed(const JobId& job);
   Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
@@ -202,11 +217,14 @@ class ApiNodeCore {
   Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
   uint64_t started_ms_ = 0;       // NodeAdvert.started_ms
   std::vector<Persist> persist_;
+  std::vector<JobId> changed_;
   struct Republish {
     Instant next{};
     Duration gap{};
   };
-  std::map<JobId, Republish> unclaimed_;  // own jobs no claim has reached yet
+  std::unordered_map<JobId, Republish> unclaimed_;     // own jobs no claim has reached yet
+  std::set<std::pair<Instant, JobId>> republish_due_;  // unclaimed_ by next
+  void schedule_republish(const JobId& id, Instant next, Duration gap);
   void republish(Instant now, WallTime wall, Publishes& out);
   Instant reannounce_from_{};  // no re-announces before (after a restore)
 };

@@ -478,6 +478,19 @@ std::optional<JobStatus> JobBook::status(const JobId& id, Instant now) const {
   return s;
 }
 
+void JobBook::for_each_status(
+    Instant now,
+    const std::function<void(const JobId&, const JobStatus&, const pb::JobAnnounce&)>& fn) const {
+  for (const auto& [id, job] : jobs_) {
+    const Derived& d = derived(job);
+    JobStatus s;
+    s.state = state_of(job, d, now).first;
+    s.attempt = job.attempts.rbegin()->first;
+    s.claims = d.claims.at(s.attempt);
+    fn(id, s, job.attempts.begin()->second.announce);
+  }
+}
+
 std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
   auto jit = jobs_.find(id);
   if (jit == jobs_.end()) return {};

@@ -13,6 +13,7 @@
 // (kRejected, with the reason).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -107,6 +108,11 @@ class JobBook {
   // its own.
   std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
   std::vector<JobId> jobs() const;  // sorted
+  // Every job's status and fixed fields (attempt 0's, or the lowest known), in no particular
+  // order: for counts over the whole book without sorting ids or building views.
+  void for_each_status(
+      Instant now,
+      const std::function<void(const JobId&, const JobStatus&, const pb::JobAnnounce&)>& fn) const;
   // The announce of one attempt (nullptr when unknown).
   const pb::JobAnnounce* announce(const JobId& id, uint32_t attempt) const;
   // While set, a claim's author need not have advertised the model: for facts this node judged
