@@ -137,9 +137,9 @@ export function postJson(url, body, headers = {}) {
 }
 
 // Until the node lists `count` live workers for MODEL.
-export function workerKnown(base, count = 1) {
+export function workerKnown(base, count = 1, headers = {}) {
   return waitFor(`${count} worker(s) for ${MODEL} at ${base}`, async () => {
-    const r = await getJson(`${base}/api/v2/status/models?type=text`);
+    const r = await getJson(`${base}/api/v2/status/models?type=text`, { headers });
     return r.status === 200 && r.body.some((m) => m.name === MODEL && m.count >= count);
   });
 }
