@@ -44,17 +44,11 @@ Result<grid::JobId> GridGateway::submit(const TextRequest& r, const std::string&
   auto s = core().submit(req, now(), rt_.clock.wall_now());
   if (!s) return s.error();
   // Durable before anyone hears of it: a crash after this line loses nothing accepted.
-  if (write_) {
-    Status w = write_(core().take_persist());
-    store_healthy_ = w.has_value();
-    if (!w) {
-      ++stats_.store_errors;
-      log::error("{}", w.error().to_string());
-      // Not stored, so not accepted: withdraw it before anyone hears of it.
-      (void)core().cancel(s->first, "not stored", now(), rt_.clock.wall_now());
-      (void)core().take_persist();
-      return make_error(Errc::io, "the job could not be stored: " + w.error().message);
-    }
+  if (Status w = write(core().take_persist()); !w) {
+    // Not stored, so not accepted: withdraw it before anyone hears of it.
+    (void)core().cancel(s->first, "not stored", now(), rt_.clock.wall_now());
+    (void)core().take_persist();
+    return make_error(Errc::io, "the job could not be stored: " + w.error().message);
   }
   ++stats_.submitted;
   tracked_[s->first] = {now(), false};
@@ -71,14 +65,17 @@ Result<void> GridGateway::cancel(const grid::JobId& id, std::string reason) {
   return ok();
 }
 
-void GridGateway::persist(std::vector<grid::Persist> records) {
-  if (!write_ || records.empty()) return;
+void GridGateway::persist(std::vector<grid::Persist> records) { (void)write(std::move(records)); }
+
+Status GridGateway::write(std::vector<grid::Persist> records) {
+  if (!write_ || records.empty()) return ok();
   Status w = write_(std::move(records));
   store_healthy_ = w.has_value();
   if (!w) {
     ++stats_.store_errors;
     log::error("{}", w.error().to_string());
   }
+  return w;
 }
 
 void GridGateway::changed(const std::vector<grid::JobId>& jobs) {

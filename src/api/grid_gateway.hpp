@@ -73,6 +73,8 @@ class GridGateway {
 
  private:
   void refresh();
+  // Writes records through write_ (nothing without one), counting and logging a failure.
+  Status write(std::vector<grid::Persist> records);
 
   runtime::Runtime& rt_;
   node::ApiNodeService& service_;

@@ -12,6 +12,7 @@
 #include "app/json_lines.hpp"
 #include "app/version.hpp"
 #include "base/log.hpp"
+#include "protocol/grid/message_check.hpp"
 #include "protocol/grid/topics.hpp"
 #include "store/job_store.hpp"
 
@@ -47,9 +48,7 @@ Result<std::unique_ptr<store::JobStore>> open_store(const NodeOptions& o) {
   return store::JobStore::open(sc);
 }
 
-int64_t unix_ms(WallTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
+int64_t unix_ms(WallTime t) { return static_cast<int64_t>(grid::to_unix_ms(t)); }
 
 // What the store held, as the core persisted it.
 std::vector<grid::Persist> stored_records(const store::Loaded& l) {

@@ -47,10 +47,7 @@ void ApiNodeService::subscribe_new() {
 void ApiNodeService::tick() {
   timer_ = runtime::kNoTimer;
   timer_at_ = kNever;
-  grid::Publishes p = core_.tick(rt_.clock.now(), rt_.clock.wall_now());
-  stats_.published += p.size();
-  stats_.publish_failures += publish_all(ps_, std::move(p));
-  mark_changed();
+  publish(core_.tick(rt_.clock.now(), rt_.clock.wall_now()));
 }
 
 // One timer at the core's next deadline; re-armed after every flush, so a deadline moved

@@ -208,8 +208,8 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
   if (!f) return reject(Reject::kMissingField, "pubsub message without from, seqno or data");
   Handled h;
   Verdict v = handle(f->author, f->topic, f->data, now, wall, Arrival::kLive, &h);
-  if (h.fact && v.validation != Validation::kReject) note_changed(h.job);
   if (h.fact && v.validation != Validation::kReject) {
+    note_changed(h.job);
     f->envelope = gossipsub::encode_message(m);
     keep(*f, h.job, now, wall);
   }
@@ -222,9 +222,10 @@ Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall
   Verdict v = grid::take_replay(r, facts_, now, [&](const SignedFact& f) {
     Handled h;
     Verdict fv = handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &h);
-    if (fv.validation != Validation::kReject) note_changed(h.job);
-    if (fv.validation != Validation::kReject && config_.persist) {
-      persist_.push_back({Persist::Kind::kFact, h.job, f.id, f.envelope, wall});
+    if (fv.validation != Validation::kReject) {
+      note_changed(h.job);
+      if (config_.persist)
+        persist_.push_back({Persist::Kind::kFact, h.job, f.id, f.envelope, wall});
     }
     return fv;
   });
@@ -373,16 +374,17 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
   book_.set_trust_claims(false);
   reannounce_from_ = now + kMissedAdverts * config_.advert_interval;
   for (const JobId& id : own_) {
-    auto v = book_.view(id, now);
-    if (!v || is_finished(v->state)) continue;
-    const pb::JobAnnounce* latest = book_.announce(id, v->attempt);
+    auto st = book_.status(id, now);
+    if (!st || is_finished(st->state)) continue;
+    const pb::JobAnnounce* latest = book_.announce(id, st->attempt);
     if (!latest) continue;
     pb::GridMessage m;
     *m.mutable_announce() = *latest;
     out.publishes.push_back({jobs_topic(latest->model()), encode_message(std::move(m), wall)});
     // Published before any peer may be connected: again soon, while no claim comes.
-    if (v->claims == 0)
-      unclaimed_[id] = {now + config_.republish_first / 2, config_.republish_first};
+    if (st->claims == 0) {
+      schedule_republish(id, now + config_.republish_first / 2, config_.republish_first);
+    }
   }
   return out;
 }

@@ -185,8 +185,7 @@ class ApiNodeCore {
 
  private:
   Publish node_advert(Instant now, WallTime wall) const;
-  // on_message's work; `fact` is set for a job fact (announce, claim, result, failure, cancel).
-  // What handle() learnt about a message beyond the verdict.
+  // What handle() (on_message's work) learnt about a message beyond the verdict.
   struct Handled {
     bool fact = false;  // a job fact (announce, claim, result, failure, cancel)
     JobId job;          // its job

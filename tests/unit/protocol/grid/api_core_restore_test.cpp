@@ -158,6 +158,30 @@ TEST_F(RestoreTest, AnOpenJobIsAnnouncedAgainButNotReannouncedBeforeWorkersAreKn
   EXPECT_EQ(after.job(id, *reannounced)->attempt, 1u);
 }
 
+// An open job nobody claimed was published on restore before any peer was connected: it goes
+// out again a moment later, once a worker with a free slot is known.
+TEST_F(RestoreTest, AnUnclaimedJobIsPublishedAgainSoonAfterARestore) {
+  const JobId id = submit(kT0);
+  const std::vector<Persist> records = before.take_persist();
+  const Instant later = kT0 + seconds(2);
+  CountingRng rng2;
+  ApiNodeCore after(self, persisting(), rng2);
+  ASSERT_EQ(after.restore(records, later, wall(later)).publishes.size(), 1u);
+  after.start(later, wall(later));
+  const Instant heard = later + milliseconds(100);
+  ASSERT_EQ(after.on_pubsub(*w.advert(heard), heard, wall(heard)).validation, Validation::kAccept);
+  std::optional<Instant> again;
+  for (Instant t = later; t < later + seconds(5) && !again; t += milliseconds(100)) {
+    for (const Publish& p : after.tick(t, wall(t))) {
+      pb::GridMessage m;
+      ASSERT_TRUE(m.ParseFromArray(p.data.data(), int(p.data.size())));
+      if (m.has_announce() && m.announce().job_id() == id) again = t;
+    }
+  }
+  ASSERT_TRUE(again.has_value());
+  EXPECT_LE(*again, later + seconds(2));
+}
+
 TEST_F(RestoreTest, ACancelledJobStaysCancelled) {
   const JobId id = submit(kT0);
   ASSERT_TRUE(before.cancel(id, "changed my mind", kT0, wall(kT0)).has_value());
