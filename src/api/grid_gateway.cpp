@@ -39,6 +39,11 @@ Result<grid::JobId> GridGateway::submit(const TextRequest& r, const std::string&
   grid::ApiNodeCore::SubmitRequest req;
   req.model = model;
   req.prompt = r.prompt;
+  for (const ChatMessage& m : r.messages) {
+    grid::pb::ChatMessage& c = req.messages.emplace_back();
+    c.set_role(m.role);
+    c.set_content(m.content);
+  }
   req.params = r.params;
   req.n = r.n;
   auto s = core().submit(req, now(), rt_.clock.wall_now());

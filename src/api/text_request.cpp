@@ -290,9 +290,9 @@ ParsedOpenAi parse_openai_request(const json::object& body, bool chat,
         }
         if (!m.error && cm.role.empty()) m.fail(at + "role is missing");
         if (m.error) f.error = m.error;
-        r.messages.push_back(std::move(cm));
+        t.messages.push_back(std::move(cm));
       }
-      if (!f.error) t.prompt = chat_prompt(r.messages);
+      if (!f.error) t.prompt = chat_prompt(t.messages);
       if (!f.error && t.prompt.size() > limits.max_prompt_bytes) {
         f.fail("messages make a prompt of " + std::to_string(t.prompt.size()) + " bytes, limit " +
                std::to_string(limits.max_prompt_bytes));

@@ -28,9 +28,16 @@ struct RequestLimits {
   size_t max_stop_bytes = 256;
 };
 
+// One message of a chat.
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
 struct TextRequest {
   std::string prompt;
-  std::vector<std::string> models;  // empty: any model
+  std::vector<ChatMessage> messages;  // a chat's messages (then `prompt` is chat_prompt of them)
+  std::vector<std::string> models;    // empty: any model
   uint32_t n = 1;
   grid::pb::TextParams params;
   bool dry_run = false;
@@ -50,19 +57,12 @@ std::optional<ApiError> parse_json_object(std::string_view body, boost::json::ob
 // dry_run; the AI Horde's defaults (max_length 80, max_context_length 2048).
 ParsedRequest parse_horde_request(const boost::json::object& body, const RequestLimits& limits);
 
-// One message of a chat.
-struct ChatMessage {
-  std::string role;
-  std::string content;
-};
-
 // POST /v1/completions and /v1/chat/completions: model, prompt | messages, max_tokens (or
 // max_completion_tokens), temperature, top_p, n, stop, seed, stream. `chat` selects which.
 struct OpenAiRequest {
   TextRequest text;
   bool stream = false;
   bool chat = false;
-  std::vector<ChatMessage> messages;
 };
 struct ParsedOpenAi {
   OpenAiRequest request;

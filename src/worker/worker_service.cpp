@@ -50,9 +50,11 @@ void WorkerService::tick() {
     auto it = backend_models_.find(run.model);
     const std::string& model = it == backend_models_.end() ? run.model : it->second;
     const grid::RunKey key = run.key;
-    backend_.start(run, model, [this, key, alive = alive_](Result<Generation> r) {
-      if (*alive) on_done(key, std::move(r));
-    });
+    backend_.start(
+        run, model, [](std::string_view) {},
+        [this, key, alive = alive_](Result<Generation> r) {
+          if (*alive) on_done(key, std::move(r));
+        });
   }
   schedule();
 }

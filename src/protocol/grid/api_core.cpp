@@ -130,6 +130,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
   a.set_model(request.model);
   a.set_kind(pb::JOB_KIND_TEXT);
   a.set_prompt(request.prompt);
+  for (const pb::ChatMessage& c : request.messages) *a.add_messages() = c;
   *a.mutable_params() = request.params;
   a.set_n(request.n);
   a.set_created_ms(to_unix_ms(wall));

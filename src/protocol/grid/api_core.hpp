@@ -93,6 +93,7 @@ class ApiNodeCore {
   struct SubmitRequest {
     std::string model;
     std::string prompt;
+    std::vector<pb::ChatMessage> messages;  // a chat's, when it is one
     pb::TextParams params;
     uint32_t n = 1;
     std::optional<uint32_t> claim_window_ms;

@@ -88,6 +88,14 @@ Verdict check_announce(const pb::JobAnnounce& a, const CheckLimits& l) {
   for (int i = 0; i < a.excluded_size(); ++i) {
     AIPG_GRID_CHECK(check_peer("announce.excluded[" + std::to_string(i) + "]", a.excluded(i)));
   }
+  AIPG_GRID_CHECK(check_count("announce.messages", a.messages_size(), l.max_messages));
+  size_t content = 0;
+  for (int i = 0; i < a.messages_size(); ++i) {
+    AIPG_GRID_CHECK(
+        check_name("announce.messages[" + std::to_string(i) + "].role", a.messages(i).role(), 64));
+    content += a.messages(i).content().size();
+  }
+  AIPG_GRID_CHECK(check_size("announce.messages contents", content, l.max_prompt_bytes));
   return std::nullopt;
 }
 

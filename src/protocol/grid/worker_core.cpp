@@ -211,7 +211,14 @@ void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
     const uint32_t g = uint32_t(it - winners.begin());
     if (g >= view->generations.size() || view->generations[g].result != nullptr) continue;
     const pb::JobAnnounce& a = *view->announce;
-    Run run{{key.job_id, key.attempt, g}, a.model(), a.prompt(), a.params()};
+    Run run{{key.job_id, key.attempt, g},
+            a.model(),
+            a.prompt(),
+            a.params(),
+            {a.messages().begin(), a.messages().end()},
+            {}};
+    // check_announce has parsed the origin already.
+    if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
     out.start.push_back(run);
     const RunKey run_key = run.key;
     running_[run_key] = {std::move(run), to_unix_ms(wall)};

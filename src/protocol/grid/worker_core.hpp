@@ -55,6 +55,9 @@ struct Run {
   std::string model;  // grid model name
   std::string prompt;
   pb::TextParams params;
+  std::vector<pb::ChatMessage> messages;  // a chat's (then `prompt` is the chat flattened)
+  PeerId origin;                          // the API node that accepted the job (where
+                                          // partial output is streamed)
 };
 
 class WorkerCore {

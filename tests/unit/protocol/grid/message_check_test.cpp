@@ -307,6 +307,23 @@ TEST(GridMessageCheck, AnnounceRejections) {
        },
        Reject::kTooLarge, "announce.excluded has 257 entries, limit 256"},
       {"bad excluded", [](auto& a) { a.add_excluded("\x12\x20short"); }, Reject::kBadField, ""},
+      {"message without role", [](auto& a) { a.add_messages()->set_content("hi"); },
+       Reject::kMissingField, "announce.messages[0].role is missing"},
+      {"many messages",
+       [](auto& a) {
+         for (int i = 0; i < 1025; ++i) a.add_messages()->set_role("user");
+       },
+       Reject::kTooLarge, "announce.messages has 1025 entries, limit 1024"},
+      {"long messages",
+       [](auto& a) {
+         for (int i = 0; i < 2; ++i) {
+           pb::ChatMessage* m = a.add_messages();
+           m->set_role("user");
+           m->set_content(std::string(32 << 10, 'x'));
+         }
+         a.mutable_messages(1)->mutable_content()->push_back('y');
+       },
+       Reject::kTooLarge, "announce.messages contents is 65537 bytes, limit 65536"},
   };
   for (const auto& tc : cases) {
     SCOPED_TRACE(tc.name);

@@ -50,6 +50,9 @@ pb::JobAnnounce announce(const JobId& id, uint32_t n = 1, uint32_t attempt = 0,
   a.set_origin(mh(kOrigin));
   a.set_model(model);
   a.set_prompt("Once upon a time");
+  pb::ChatMessage* m = a.add_messages();
+  m->set_role("user");
+  m->set_content("Once upon a time");
   a.mutable_params()->set_max_length(max_length);
   a.set_n(n);
   a.set_created_ms(1'700'000'000'000 + uint8_t(id[0]));
@@ -298,6 +301,9 @@ TEST(WorkerCore, StartsAfterTheWindowOnlyWhenItWins) {
   EXPECT_EQ(act.start[0].model, kModel);
   EXPECT_EQ(act.start[0].prompt, "Once upon a time");
   EXPECT_EQ(act.start[0].params.max_length(), 64u);
+  ASSERT_EQ(act.start[0].messages.size(), 1u);
+  EXPECT_EQ(act.start[0].messages[0].role(), "user");
+  EXPECT_EQ(act.start[0].origin, kOrigin);
   EXPECT_EQ(g.w.running(), 1u);
   EXPECT_EQ(g.w.slots_busy(), 1u);  // the lost claim's slot is free again
 }
