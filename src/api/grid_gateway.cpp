@@ -106,8 +106,29 @@ void GridGateway::observe(std::unordered_map<grid::JobId, Tracked>::iterator it,
     if (st && st->state == grid::JobState::kDone && job_latency_) {
       job_latency_->observe(seconds(it->second.submitted));
     }
+    partial_.forget(it->first);
     tracked_.erase(it);
   }
+}
+
+bool GridGateway::on_output(const grid::PeerId& sender, const grid::OutputStreamReader::Opened& run,
+                            std::vector<std::string> pieces) {
+  if (!tracked_.contains(run.job_id)) return false;
+  const std::optional<grid::JobView> v = core().job(run.job_id, now());
+  if (!v || grid::is_finished(v->state)) return false;
+  if (!partial_.add(sender, *v, run.attempt, run.generation, pieces)) return false;
+  if (!pieces.empty()) wake();
+  return true;
+}
+
+void GridGateway::wake() {
+  if (wake_posted_) return;
+  wake_posted_ = true;
+  rt_.executor.post([this, alive = alive_] {
+    if (!*alive) return;
+    wake_posted_ = false;
+    for (boost::asio::steady_timer* t : waiters_) t->cancel();
+  });
 }
 
 boost::asio::awaitable<void> GridGateway::wait_change(

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "api/metrics.hpp"
+#include "api/partial_output.hpp"
 #include "api/text_request.hpp"
 #include "node/api_node_service.hpp"
+#include "protocol/grid/output_stream.hpp"
 
 namespace aipg::api {
 
@@ -40,6 +42,9 @@ class GridGateway {
   using WriteFn = std::function<Status(std::vector<grid::Persist>)>;
 
   GridGateway(runtime::Runtime& rt, node::ApiNodeService& service, WriteFn write);
+  ~GridGateway() { *alive_ = false; }
+  GridGateway(const GridGateway&) = delete;
+  GridGateway& operator=(const GridGateway&) = delete;
 
   grid::ApiNodeCore& core() { return service_.core(); }
   const grid::ApiNodeCore& core() const { return service_.core(); }
@@ -67,12 +72,23 @@ class GridGateway {
   // Returns when something may have changed, or at `deadline`.
   boost::asio::awaitable<void> wait_change(std::chrono::steady_clock::time_point deadline);
 
+  // Pieces of a running generation's output from the worker running it (/aipg/stream/1).
+  // False: not wanted (not our open job, or not that sender's run); the stream should end.
+  bool on_output(const grid::PeerId& sender, const grid::OutputStreamReader::Opened& run,
+                 std::vector<std::string> pieces);
+  // A running generation's output so far, from its winner (see PartialOutput).
+  std::optional<std::string_view> partial_text(const grid::JobView& v, uint32_t generation) const {
+    return partial_.text(v, generation);
+  }
+
   QueueInfo queue_info(const grid::JobView& v);
   const std::map<std::string, grid::ModelStats>& model_stats();
   const GatewayStats& stats() const { return stats_; }
 
  private:
   void refresh();
+  // Wakes every wait_change() once, after the current handler: pieces come in bursts.
+  void wake();
   // Writes records through write_ (nothing without one), counting and logging a failure.
   Status write(std::vector<grid::Persist> records);
 
@@ -82,6 +98,9 @@ class GridGateway {
   bool store_healthy_ = true;
   GatewayStats stats_;
   std::set<boost::asio::steady_timer*> waiters_;
+  bool wake_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  PartialOutput partial_;
   // Refreshed at most every 2 s.
   Instant refreshed_ = kNever;
   std::map<std::string, grid::ModelStats> model_stats_;

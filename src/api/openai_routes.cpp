@@ -207,6 +207,52 @@ json::array finish_deltas(bool chat, const grid::JobView& v) {
   return last;
 }
 
+// What a streaming client has been sent of each generation, and what to send next: the
+// generation's streamed output as it grows (from its winner, see PartialOutput), then the rest
+// of the signed result. Built outside any co_await: views into the book do not outlive it.
+struct StreamProgress {
+  std::vector<std::string> sent;
+  std::vector<bool> done;
+  bool diverged = false;  // a result that does not continue what was sent (a restarted run)
+
+  explicit StreamProgress(size_t n) : sent(n), done(n, false) {}
+
+  std::vector<std::string> events(NodeApi& api, const Job& job, const OpenAiRequest& r,
+                                  const grid::JobView& v) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.generations.size() && i < sent.size(); ++i) {
+      if (done[i]) continue;
+      std::string_view now;
+      if (const grid::pb::JobResult* res = v.generations[i].result) {
+        now = res->text();
+        done[i] = true;
+        if (!now.starts_with(sent[i])) {
+          diverged = true;
+          return out;
+        }
+      } else if (auto p = api.grid.partial_text(v, uint32_t(i))) {
+        if (!p->starts_with(sent[i])) continue;  // another attempt's stream: wait for more
+        now = *p;
+      }
+      if (now.size() <= sent[i].size()) continue;
+      const std::string delta(now.substr(sent[i].size()));
+      sent[i] += delta;
+      json::array one;
+      one.push_back(text_delta(r.chat, i, delta));
+      out.push_back(json::serialize(chunk(r.chat, job, std::move(one))));
+    }
+    return out;
+  }
+};
+
+std::string diverged_error() {
+  json::object e{{"message",
+                  "a generation was restarted on another worker after part of it was streamed; "
+                  "the text above is void, ask again"},
+                 {"type", "server_error"}};
+  return json::serialize(json::object{{"error", std::move(e)}});
+}
+
 awaitable<void> stream(NodeApi& api, const Request& req, ResponseWriter& w, const Job& job,
                        const OpenAiRequest& r) {
   if (!co_await w.start_events()) co_return;
@@ -215,26 +261,33 @@ awaitable<void> stream(NodeApi& api, const Request& req, ResponseWriter& w, cons
       co_return;
     }
   }
-  std::vector<bool> sent(r.text.n, false);
+  StreamProgress progress(r.text.n);
   const auto deadline = std::chrono::steady_clock::now() + api.config.openai_timeout;
   std::optional<grid::JobView> v;
   for (;;) {
     v = api.grid.core().job(job.id, api.grid.now());
     if (!v) break;
-    // Each generation's text as soon as its result is in.
-    for (size_t i = 0; i < v->generations.size() && i < sent.size(); ++i) {
-      const grid::GenerationView& g = v->generations[i];
-      if (sent[i] || !g.result) continue;
-      sent[i] = true;
-      json::array one;
-      one.push_back(text_delta(r.chat, i, g.result->text()));
-      if (!co_await w.send_event(json::serialize(chunk(r.chat, job, std::move(one))))) co_return;
+    const bool finished = grid::is_finished(v->state);
+    const std::vector<std::string> events = progress.events(api, job, r, *v);
+    for (const std::string& e : events) {
+      if (!co_await w.send_event(e)) co_return;
     }
-    if (grid::is_finished(v->state) || std::chrono::steady_clock::now() >= deadline) break;
+    if (progress.diverged || finished || std::chrono::steady_clock::now() >= deadline) break;
     co_await api.grid.wait_change(deadline);
     if (w.client_gone()) co_return;
   }
-  if (!v || v->state != grid::JobState::kDone) {
+  // The view may be stale after the sends: look once more, and send what came meanwhile.
+  v = api.grid.core().job(job.id, api.grid.now());
+  if (v && !progress.diverged) {
+    const std::vector<std::string> events = progress.events(api, job, r, *v);
+    for (const std::string& e : events) {
+      if (!co_await w.send_event(e)) co_return;
+    }
+    v = api.grid.core().job(job.id, api.grid.now());
+  }
+  if (progress.diverged) {
+    co_await w.send_event(diverged_error());
+  } else if (!v || v->state != grid::JobState::kDone) {
     // An error in the stream, as OpenAI sends one, then the end.
     co_await w.send_event(stream_error(v));
   } else {

@@ -12,6 +12,7 @@
 #include "app/json_lines.hpp"
 #include "app/version.hpp"
 #include "base/log.hpp"
+#include "node/output_stream_receiver.hpp"
 #include "protocol/grid/message_check.hpp"
 #include "protocol/grid/topics.hpp"
 #include "store/job_store.hpp"
@@ -143,6 +144,33 @@ void add_grid_metrics(api::Registry& reg, GridHost& g, grid::ApiNodeCore& core,
   });
 }
 
+// The bound addresses workers can dial for output streams: not 0.0.0.0 or ::, which mean
+// "every interface here" and are no address to dial from elsewhere.
+std::vector<std::string> stream_addrs(const std::vector<wire::Multiaddr>& bound) {
+  std::vector<std::string> out;
+  for (const wire::Multiaddr& a : bound) {
+    const std::optional<std::string> ip = a.ip();
+    if (ip && (*ip == "0.0.0.0" || *ip == "::")) continue;
+    out.emplace_back(as_chars(a.bytes()));
+  }
+  return out;
+}
+
+void add_output_metrics(api::Registry& reg, const node::OutputStreamReceiver& output) {
+  reg.add_collector([&](api::Exposition& e) {
+    const node::OutputStreamStats& s = output.stats();
+    e.gauge("aipg_output_streams", "Workers' output streams open here",
+            double(output.open_streams()));
+    for (auto [result, n] :
+         {std::pair{"accepted", s.accepted}, std::pair{"refused_at_limit", s.refused_at_limit},
+          std::pair{"broken", s.broken}, std::pair{"not_wanted", s.refused_by_sink}}) {
+      e.counter("aipg_output_streams_total", "Workers' output streams, by how they went", double(n),
+                {{"result", result}});
+    }
+    e.counter("aipg_output_stream_bytes_total", "Streamed output received", double(s.bytes));
+  });
+}
+
 }  // namespace
 
 int run_node(const NodeOptions& o) {
@@ -209,6 +237,11 @@ int run_node(const NodeOptions& o) {
   api::GridGateway gateway(g.rt(), service, write);
   service.set_on_persist([&](std::vector<grid::Persist> p) { gateway.persist(std::move(p)); });
   service.set_on_change([&](std::vector<grid::JobId> jobs) { gateway.changed(jobs); });
+  node::OutputStreamReceiver output(
+      g.host(), [&](const wire::PeerId& p, const grid::OutputStreamReader::Opened& run,
+                    std::vector<std::string> pieces) {
+        return gateway.on_output(p, run, std::move(pieces));
+      });
 
   api::Registry metrics;
   const std::vector<double> latency_buckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -220,6 +253,7 @@ int run_node(const NodeOptions& o) {
       &metrics.histogram("aipg_job_latency_seconds", "Submit to done, jobs accepted here",
                          latency_buckets));
   add_grid_metrics(metrics, g, core, service, gateway);
+  add_output_metrics(metrics, output);
 
   api::NodeApiConfig nc;
   nc.version = kVersion;
@@ -254,6 +288,7 @@ int run_node(const NodeOptions& o) {
     log::error("{}", bound.error().message);
     return 1;
   }
+  core.set_stream_addrs(stream_addrs(*bound));
   service.start(std::move(restored));
 
   std::function<void()> prune = [&] {

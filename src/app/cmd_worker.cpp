@@ -6,6 +6,7 @@
 #include "app/json_lines.hpp"
 #include "app/version.hpp"
 #include "base/log.hpp"
+#include "node/output_stream_sender.hpp"
 #include "worker/test_backend.hpp"
 #include "worker/worker_service.hpp"
 
@@ -58,9 +59,15 @@ int run_worker(const WorkerOptions& o) {
   cfg.version = kVersion;
   grid::WorkerCore core(g.host().peer_id(), cfg);
   g.set_app_score([&](const wire::PeerId& p) { return core.app_score(p, g.rt().clock.now()); });
-  worker::TestBackend backend(
-      g.rt(), {cfg.name, std::chrono::milliseconds(o.test_delay_ms), Duration::zero(), 30s});
-  worker::WorkerService service(g.rt(), g.pubsub(), core, backend, models->backend_names);
+  worker::TestBackend backend(g.rt(), {cfg.name, std::chrono::milliseconds(o.test_delay_ms),
+                                       std::chrono::milliseconds(o.test_token_ms), 30s});
+  node::OutputStreamSender output(g.host());
+  worker::WorkerServiceConfig wc;
+  wc.backend_models = models->backend_names;
+  wc.drain = std::chrono::milliseconds(o.drain_ms);
+  wc.health_interval = std::chrono::milliseconds(o.health_interval_ms);
+  wc.timeout_base = std::chrono::milliseconds(o.timeout_base_ms);
+  worker::WorkerService service(g.rt(), g.pubsub(), core, backend, wc, &output);
   auto bound = g.start();
   if (!bound) {
     log::error("{}", bound.error().message);
@@ -71,7 +78,8 @@ int run_worker(const WorkerOptions& o) {
             cfg.slots, kind);
   emit(
       {{"event", "worker_ready"}, {"name", cfg.name}, {"peer_id", g.host().peer_id().to_base58()}});
-  g.run_until_signal(nullptr);
+  g.run_until_drained(
+      [&](std::function<void()> done, bool now) { service.drain(std::move(done), now); });
   emit({{"event", "stopped"}});
   return 0;
 }

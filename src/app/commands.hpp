@@ -70,6 +70,10 @@ struct WorkerOptions {
   uint32_t max_length = 4096;
   uint32_t max_context_length = 32768;
   uint32_t test_delay_ms = 20;  // the test backend's time per generation
+  uint32_t test_token_ms = 0;   // the test backend's time per word after that
+  uint32_t drain_ms = 10000;    // on SIGINT/SIGTERM, how long running jobs may finish
+  uint32_t health_interval_ms = 10000;
+  uint32_t timeout_base_ms = 30000;  // a run's timeout: this + max_length × measured speed × 3
 };
 
 struct NodeOptions {

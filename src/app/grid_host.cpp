@@ -35,17 +35,34 @@ Result<std::vector<wire::Multiaddr>> GridHost::start() {
 }
 
 void GridHost::run_until_signal(std::function<void()> before_close) {
-  boost::asio::signal_set signals(asio_.context(), SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    log::info("signal {}: stopping", sig);
+  run_until_drained([&](std::function<void()> done, bool again) {
+    if (again) return;
     if (before_close) before_close();
-    // A moment for the last publishes to leave, then close gracefully and stop.
-    rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] {
-      host_->close();
-      rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] { asio_.stop(); });
-    });
+    done();
   });
+}
+
+void GridHost::run_until_drained(Drain drain) {
+  boost::asio::signal_set signals(asio_.context(), SIGINT, SIGTERM);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        const bool again = stopping;
+        stopping = true;
+        log::info("signal {}: {}", sig, again ? "stopping now" : "stopping");
+        signals.async_wait(on_signal);
+        drain(
+            [this] {
+              // A moment for the last publishes to leave, then close gracefully and stop.
+              rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] {
+                host_->close();
+                rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] { asio_.stop(); });
+              });
+            },
+            again);
+      };
+  signals.async_wait(on_signal);
   asio_.run();
 }
 

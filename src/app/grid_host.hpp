@@ -30,6 +30,10 @@ class GridHost {
   // Stops on SIGINT/SIGTERM: `before_close` runs first, then connections close and the loop
   // ends. Runs the loop until then.
   void run_until_signal(std::function<void()> before_close);
+  // The same for a process with work in hand: on the first signal `drain(done, false)` is asked
+  // to wind down and calls `done` when it has; a second signal asks again with `now` = true.
+  using Drain = std::function<void(std::function<void()> done, bool now)>;
+  void run_until_drained(Drain drain);
 
  private:
   explicit GridHost(HostPlan plan);

@@ -135,6 +135,28 @@ int main(int argc, char** argv) {
   worker->add_option("--test-delay-ms", worker_o.test_delay_ms, "test backend: ms per generation")
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
+  worker
+      ->add_option("--test-token-ms", worker_o.test_token_ms,
+                   "test backend: ms between the words of its answer (streamed)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
+  worker
+      ->add_option("--drain-ms", worker_o.drain_ms,
+                   "on SIGINT/SIGTERM, how long running jobs may finish before they are "
+                   "released to other workers (a second signal releases them at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000));
+  worker
+      ->add_option("--timeout-base-ms", worker_o.timeout_base_ms,
+                   "a run may take this long plus 3 × max_length × the measured time per "
+                   "token (250 ms until measured) before it is released to other workers")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 86400000));
+  worker
+      ->add_option("--health-interval-ms", worker_o.health_interval_ms,
+                   "how often the backend is checked")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000));
 
   NodeOptions node_o;
   auto* node = cli.add_subcommand("node", "an API node: AI Horde and OpenAI HTTP APIs on the grid");

@@ -100,6 +100,7 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
   a->set_advert_interval_ms(static_cast<uint32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.advert_interval).count()));
   a->set_started_ms(started_ms_);
+  for (const std::string& addr : stream_addrs_) a->add_addrs(addr);
   return {kNodesTopic, encode_message(std::move(m), wall)};
 }
 

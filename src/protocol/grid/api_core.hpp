@@ -107,6 +107,8 @@ class ApiNodeCore {
   ApiNodeCore& operator=(const ApiNodeCore&) = delete;
 
   const PeerId& self() const { return self_; }
+  // Where this node takes direct streams (binary multiaddrs), told in its adverts from now on.
+  void set_stream_addrs(std::vector<std::string> addrs) { stream_addrs_ = std::move(addrs); }
 
   // Topics to subscribe to: workers, nodes, results and the jobs topic of each model (sorted,
   // no duplicates; empty model names are skipped).
@@ -204,6 +206,7 @@ class ApiNodeCore {
 
   PeerId self_;
   ApiNodeConfig config_;
+  std::vector<std::string> stream_addrs_;
   runtime::Rng& rng_;
   PeerDirectory directory_;
   JobBook book_;

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "wire/multiaddr.hpp"
+
 namespace aipg::grid {
 
 namespace {
@@ -158,6 +160,14 @@ Verdict check_worker_advert(const pb::WorkerAdvert& w, const CheckLimits& l) {
 Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
   AIPG_GRID_CHECK(check_size("node_advert.http_url", n.http_url().size(), l.max_name_bytes));
   AIPG_GRID_CHECK(check_size("node_advert.version", n.version().size(), l.max_name_bytes));
+  AIPG_GRID_CHECK(check_count("node_advert.addrs", n.addrs_size(), l.max_addrs));
+  for (int i = 0; i < n.addrs_size(); ++i) {
+    const std::string field = "node_advert.addrs[" + std::to_string(i) + "]";
+    AIPG_GRID_CHECK(check_name(field, n.addrs(i), l.max_name_bytes));
+    if (auto m = wire::Multiaddr::from_bytes(as_bytes(n.addrs(i))); !m) {
+      return Problem{Reject::kBadField, field + " is not a multiaddr: " + m.error().message};
+    }
+  }
   return std::nullopt;
 }
 

@@ -368,6 +368,12 @@ Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now,
   return {{kResultsTopic, encode_message(std::move(m), wall)}};
 }
 
+void WorkerCore::set_healthy(bool healthy) {
+  if (config_.healthy == healthy) return;
+  config_.healthy = healthy;
+  next_advert_ = Instant::min();  // tell the grid now: API nodes stop counting on us
+}
+
 Instant WorkerCore::next_deadline() const {
   if (dirty_) return Instant::min();
   Instant d = std::min(next_advert_, next_loosen_);

@@ -86,8 +86,10 @@ class WorkerCore {
   Publishes failed(const RunKey& key, std::string reason, Instant now, WallTime wall);
   // For GossipsubConfig::app_score (P5): minus the peer's recent rule breaking.
   double app_score(const PeerId& peer, Instant now) const { return misbehaviour_.score(peer, now); }
-  // The backend's health, told in the next advert; an unhealthy worker claims nothing.
-  void set_healthy(bool healthy) { config_.healthy = healthy; }
+  // The backend's health; a change is advertised at the next tick. An unhealthy worker claims
+  // nothing (what it runs goes on: the backend fails those runs if it is really down).
+  void set_healthy(bool healthy);
+  bool healthy() const { return config_.healthy; }
 
   // When tick() is next due: the next advert or claim-window end, or a past instant when a
   // message has changed something since the last tick.

@@ -515,12 +515,16 @@ namespace {
 TEST(WorkerCore, UnhealthyClaimsNothingAndAdvertsSay) {
   Grid g;
   g.w.set_healthy(false);
+  EXPECT_LE(g.w.next_deadline(), g.clock.now);  // the change is told at once, not in 60 s
   g.hear_announce(announce(job_id(1)));
-  EXPECT_TRUE(claims_in(g.tick().publish, g.clock).empty());
-  g.clock.advance(seconds(60));
   const Publishes ps = g.tick().publish;
+  EXPECT_TRUE(claims_in(ps, g.clock).empty());
   ASSERT_EQ(ps.size(), 1u);
   EXPECT_FALSE(decode(ps[0], g.clock).worker_advert().healthy());
+  g.clock.advance(seconds(60));
+  const Publishes later = g.tick().publish;
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_FALSE(decode(later[0], g.clock).worker_advert().healthy());
   // Healthy again: the oldest job nobody claimed gets our one slot (its window is long over,
   // but an unclaimed job is still worth a late claim), and our own book counts the claim.
   g.w.set_healthy(true);
