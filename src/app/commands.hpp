@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,9 +62,18 @@ struct PerfOptions {
   double timeout_s = 10;
 };
 
+// A model a worker serves, from its config file: per-model caps (0: the worker's default).
+struct WorkerModelOption {
+  std::string name;          // grid model name
+  std::string backend_name;  // the backend's own name (default: the grid name)
+  uint32_t max_length = 0;
+  uint32_t max_context_length = 0;
+};
+
 struct WorkerOptions {
   HostOptions host;
   std::string backend = "test";     // test | ollama=URL | openai=URL
+  std::string backend_key;          // sent as Authorization: Bearer to the backend
   std::vector<std::string> models;  // --model GRID_NAME[=BACKEND_NAME]
   uint32_t slots = 1;
   std::string name;
@@ -74,6 +84,11 @@ struct WorkerOptions {
   uint32_t drain_ms = 10000;    // on SIGINT/SIGTERM, how long running jobs may finish
   uint32_t health_interval_ms = 10000;
   uint32_t timeout_base_ms = 30000;  // a run's timeout: this + max_length × measured speed × 3
+  // --config FILE: the worker's TOML (app/worker_config.hpp); a flag given on the command line
+  // (its long name is in `given`) wins over the file's key.
+  std::string config;
+  std::set<std::string> given;
+  std::vector<WorkerModelOption> model_table;  // the file's `models`, when --model is not given
 };
 
 struct NodeOptions {

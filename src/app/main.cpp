@@ -10,9 +10,11 @@
 namespace {
 
 // The flags of every long-running role that runs a host (DESIGN.md §1 conventions).
-void add_host_options(CLI::App* cmd, aipg::app::HostOptions& o) {
+// `listen_required` is false for a role that may take --listen from its own config file.
+void add_host_options(CLI::App* cmd, aipg::app::HostOptions& o, bool listen_required = true) {
   cmd->add_option("--key", o.key_file, "identity key file (created if missing)");
-  cmd->add_option("--listen", o.listen, "multiaddr to listen on (repeatable)")->required();
+  cmd->add_option("--listen", o.listen, "multiaddr to listen on (repeatable)")
+      ->required(listen_required);
   cmd->add_option("--bootstrap", o.bootstrap,
                   "peer to keep connected, /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)");
   cmd->add_option("--max-connections", o.max_connections)->capture_default_str();
@@ -117,11 +119,18 @@ int main(int argc, char** argv) {
 
   WorkerOptions worker_o;
   auto* worker = cli.add_subcommand("worker", "serve models to the grid: claim, run, publish");
-  add_host_options(worker, worker_o.host);
-  worker->add_option("--backend", worker_o.backend, "test (ollama=URL, openai=URL: coming)")
+  add_host_options(worker, worker_o.host, /*listen_required=*/false);
+  worker
+      ->add_option("--backend", worker_o.backend,
+                   "test, ollama=URL (e.g. http://127.0.0.1:11434) or openai=URL "
+                   "(vLLM, llama-server: e.g. http://127.0.0.1:8080)")
       ->capture_default_str();
-  worker->add_option("--model", worker_o.models, "GRID_NAME[=BACKEND_NAME] (repeatable)")
-      ->required();
+  worker->add_option("--backend-key", worker_o.backend_key,
+                     "sent to the backend as Authorization: Bearer KEY");
+  worker->add_option("--config", worker_o.config,
+                     "the worker's TOML file: the same settings, and `models` with per-model "
+                     "caps; flags win (docs/backends.md)");
+  worker->add_option("--model", worker_o.models, "GRID_NAME[=BACKEND_NAME] (repeatable)");
   worker->add_option("--slots", worker_o.slots, "generations run at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -222,7 +231,15 @@ int main(int argc, char** argv) {
   if (perf->parsed()) return run_perf(perf_o);
   if (demo->parsed()) return run_demo(demo_o);
   if (bootstrap->parsed()) return run_bootstrap(bootstrap_o);
-  if (worker->parsed()) return run_worker(worker_o);
+  if (worker->parsed()) {
+    // What the command line set, so that the worker's --config file does not override it.
+    for (const CLI::Option* opt : worker->get_options()) {
+      if (opt->count() > 0 && !opt->get_lnames().empty()) {
+        worker_o.given.insert(opt->get_lnames().front());
+      }
+    }
+    return run_worker(worker_o);
+  }
   if (node->parsed()) return run_node(node_o);
   return 2;
 }
