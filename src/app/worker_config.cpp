@@ -115,10 +115,10 @@ Status apply_worker_config(WorkerOptions& o) {
                       "--config " + o.config + where + ": " + std::string(e.description()));
   }
   const Reader r(o.config, t);
-  AIPG_TRY(r.only({"backend", "backend_key", "name", "slots", "max_length", "max_context_length",
-                   "test_delay_ms", "test_token_ms", "drain_ms", "timeout_base_ms",
-                   "health_interval_ms", "models", "key", "listen", "bootstrap",
-                   "max_connections"}));
+  AIPG_TRY(
+      r.only({"backend", "backend_key", "name", "slots", "max_length", "max_context_length",
+              "test_delay_ms", "test_token_ms", "drain_ms", "timeout_base_ms", "health_interval_ms",
+              "models", "key", "listen", "bootstrap", "max_connections"}));
   // Each key is read (so checked) even when its flag wins, then kept only when it does not.
   WorkerOptions f = o;
   AIPG_TRY(r.string("backend", f.backend));

@@ -1,6 +1,8 @@
-// The grid end to end on a real model: llama.cpp's llama-server (scripts/setup-llama) behind a
-// worker started with --backend openai=URL, an API node, a bootstrap. Jobs at temperature 0 come
-// back with the text llama-server gives when asked directly, the same every time.
+// The grid end to end on a real model: llama.cpp's llama-server (scripts/setup-llama) behind two
+// workers started with --backend openai=URL, two API nodes, a bootstrap. A job submitted on one
+// node is polled to done on the other; at temperature 0 it comes back with the text llama-server
+// gives when asked directly, the same every time; a streamed chat completion arrives in pieces
+// that add up to the blocking answer.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,13 +10,16 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
+import OpenAI from 'openai';
+
 import { Grid, MODEL, getJson, postJson, waitFor, workerKnown } from './harness.mjs';
 
 const llamaDir = process.env.AIPG_LLAMA_DIR;
-const present =
-  llamaDir && existsSync(join(llamaDir, 'llama-server')) && existsSync(join(llamaDir, 'tiny.gguf'));
+// scripts/setup builds it: its absence is a failure, not a reason to skip.
+assert.ok(llamaDir && existsSync(join(llamaDir, 'llama-server')) &&
+  existsSync(join(llamaDir, 'tiny.gguf')), `no llama-server in ${llamaDir}: run scripts/setup`);
 const grid = new Grid(process.env.AIPG);
-let llama, llamaUrl, node;
+let llama, llamaUrl, node, other;
 
 function freePort() {
   return new Promise((resolve) => {
@@ -26,7 +31,6 @@ function freePort() {
 }
 
 before(async () => {
-  if (!present) return;
   const port = await freePort();
   llama = spawn(join(llamaDir, 'llama-server'), ['-m', join(llamaDir, 'tiny.gguf'), '--host',
     '127.0.0.1', '--port', String(port), '-c', '512', '--parallel', '2', '-t', '1'],
@@ -34,10 +38,12 @@ before(async () => {
   llamaUrl = `http://127.0.0.1:${port}`;
   await waitFor('llama-server healthy', async () => (await fetch(`${llamaUrl}/health`)).ok);
   await grid.bootstrap();
-  node = await grid.node('n');
-  await grid.start('w', ['worker', ...grid.hostArgs('w'), '--model', `${MODEL}=tiny`, '--name',
-    'llama-worker', '--slots', '2', '--backend', `openai=${llamaUrl}`], 'worker_ready');
-  await workerKnown(node);
+  [node, other] = await Promise.all([grid.node('n'), grid.node('m')]);
+  for (const w of ['llama-worker', 'llama-worker-2']) {
+    await grid.start(w, ['worker', ...grid.hostArgs(w), '--model', `${MODEL}=tiny`, '--name', w,
+      '--slots', '1', '--backend', `openai=${llamaUrl}`], 'worker_ready');
+  }
+  await Promise.all([workerKnown(node, 2), workerKnown(other, 2)]);
 });
 after(async () => {
   await grid.stop();
@@ -51,28 +57,48 @@ async function runJob(prompt) {
     prompt, models: [MODEL], params,
   });
   assert.equal(sub.status, 202, JSON.stringify(sub.body));
+  // Polled on the other node.
   return waitFor('the job done', async () => {
-    const r = await getJson(`${node}/api/v2/generate/text/status/${sub.body.id}`);
+    const r = await getJson(`${other}/api/v2/generate/text/status/${sub.body.id}`);
     return r.status === 200 && r.body.done ? r.body : null;
   });
 }
 
-test('a job runs on llama-server and returns its text', { skip: !present && 'no llama-server' },
-  async () => {
-    const prompt = 'Once upon a time';
-    const [a, b] = await Promise.all([runJob(prompt), runJob(prompt)]);
-    for (const done of [a, b]) {
-      assert.equal(done.faulted, false);
-      assert.equal(done.generations.length, 1);
-      const g = done.generations[0];
-      assert.equal(g.state, 'ok');
-      assert.equal(g.worker_name, 'llama-worker');
-      assert.ok(g.text.length > 0);
-    }
-    assert.equal(a.generations[0].text, b.generations[0].text);
-    const direct = await postJson(`${llamaUrl}/v1/completions`, {
-      model: 'tiny', prompt, max_tokens: 16, temperature: 0,
-    });
-    assert.equal(direct.status, 200);
-    assert.equal(a.generations[0].text, direct.body.choices[0].text);
+test('jobs run on llama-server and return its text', async () => {
+  const prompt = 'Once upon a time';
+  const [a, b] = await Promise.all([runJob(prompt), runJob(prompt)]);
+  for (const done of [a, b]) {
+    assert.equal(done.faulted, false);
+    assert.equal(done.generations.length, 1);
+    const g = done.generations[0];
+    assert.equal(g.state, 'ok');
+    assert.ok(['llama-worker', 'llama-worker-2'].includes(g.worker_name), g.worker_name);
+    assert.ok(g.text.length > 0);
+  }
+  assert.equal(a.generations[0].text, b.generations[0].text);
+  const direct = await postJson(`${llamaUrl}/v1/completions`, {
+    model: 'tiny', prompt, max_tokens: 16, temperature: 0,
   });
+  assert.equal(direct.status, 200);
+  assert.equal(a.generations[0].text, direct.body.choices[0].text);
+});
+
+test('a streamed chat completion arrives in pieces that make the blocking answer', async () => {
+  const client = new OpenAI({ baseURL: `${node}/v1`, apiKey: '0000000000' });
+  const ask = { model: MODEL, messages: [{ role: 'user', content: 'Tell me a story' }],
+    max_tokens: 32, temperature: 0 };
+  const blocking = await client.chat.completions.create(ask);
+  const stream = await client.chat.completions.create({ ...ask, stream: true });
+  const pieces = [];
+  for await (const chunk of stream) {
+    const c = chunk.choices[0]?.delta?.content;
+    if (c) pieces.push(c);
+  }
+  assert.ok(pieces.length > 1, `the text came in ${pieces.length} piece(s)`);
+  assert.equal(pieces.join(''), blocking.choices[0].message.content);
+  // The chat went to llama-server as messages, with the model's own chat template.
+  const direct = await postJson(`${llamaUrl}/v1/chat/completions`, {
+    model: 'tiny', messages: ask.messages, max_tokens: 32, temperature: 0,
+  });
+  assert.equal(blocking.choices[0].message.content, direct.body.choices[0].message.content);
+});
