@@ -111,7 +111,12 @@ struct NodeOptions {
 };
 
 struct DemoOptions {
-  int pings = 3;
+  std::string backend;  // test | ollama=URL | openai=URL; empty: Ollama if it answers, else
+                        // the llama-server in build/llama
+  std::string model;    // the backend's model (GRID_NAME[=BACKEND_NAME]); empty: its first
+  int jobs = 3;
+  bool exit_when_done = false;
+  uint32_t timeout_s = 120;  // start-up and jobs together
 };
 
 int run_keygen(const std::string& out);

@@ -215,7 +215,18 @@ int main(int argc, char** argv) {
 
   DemoOptions demo_o;
   auto* demo = cli.add_subcommand("demo", "run a small local grid on loopback and show it work");
-  demo->add_option("--pings", demo_o.pings)->capture_default_str()->check(CLI::Range(1, 100));
+  demo->add_option("--backend", demo_o.backend,
+                   "test, ollama=URL or openai=URL (default: a local Ollama, else the "
+                   "llama-server that scripts/setup builds)");
+  demo->add_option("--model", demo_o.model, "the backend's model (default: the first it lists)");
+  demo->add_option("--jobs", demo_o.jobs, "jobs to send")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  demo->add_flag("--exit-when-done", demo_o.exit_when_done,
+                 "exit once the jobs are done (0) or failed (1), instead of waiting for Ctrl-C");
+  demo->add_option("--timeout-s", demo_o.timeout_s, "time limit for start-up and jobs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
 
   CLI11_PARSE(cli, argc, argv);
   if (auto s = configure_logging(log_level, log_format); !s) {
