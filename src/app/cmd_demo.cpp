@@ -125,7 +125,7 @@ Status wait_workers_known(const Grid& g, const std::string& model,
       if (interrupted()) return make_error(Errc::closed, "interrupted");
       if (SteadyClock::now() >= deadline) {
         return make_error(Errc::timeout, "the API nodes did not see both workers for " + model +
-                                             " in time; see the logs in " + g.dir);
+                                             " within --timeout-s; see the logs in " + g.dir);
       }
       std::this_thread::sleep_for(50ms);
     }
