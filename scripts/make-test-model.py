@@ -45,7 +45,10 @@ w.add_file_type(gguf.LlamaFileType.ALL_F32)
 w.add_tokenizer_model("llama")
 w.add_token_list(tokens)
 w.add_token_scores(field("tokenizer.ggml.scores"))
-w.add_token_types(field("tokenizer.ggml.token_type"))
+# Byte-fallback tokens (type 6) become normal tokens spelled "<0xE5>": gibberish made of raw
+# bytes is invalid UTF-8, which llama-server's output parser refuses with a 500 mid-stream;
+# spelled out, every output is valid text. Prompts still tokenize the same (by the tokens' text).
+w.add_token_types([1 if kind == 6 else kind for kind in field("tokenizer.ggml.token_type")])
 w.add_bos_token_id(int(field("tokenizer.ggml.bos_token_id")))
 w.add_eos_token_id(int(field("tokenizer.ggml.eos_token_id")))
 w.add_chat_template(CHATML)

@@ -2,6 +2,7 @@
 // honest neighbours' gossipsub scores for them fall below zero.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "grid_checks.hpp"
@@ -87,9 +88,10 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
 }
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
-// the winner rule: once a claim window has passed, it publishes a result for every attempt it
-// lost. No book takes those results, every role rejects them (kNotWinner), and the honest
-// neighbours score it below zero (P4 on the results topic).
+// the winner rule: it publishes a result for every attempt it lost, well after the winning
+// claims (3 s: sooner would be taken for an honest race and only ignored, BookConfig::race_grace).
+// No book takes those results, every role rejects them (kNotWinner), and the honest neighbours
+// score it below zero (P4 on the results topic).
 TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 9;
@@ -116,6 +118,7 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
     net.publish_untracked(rogue, p.topic, p.data);
   }
   std::set<std::pair<grid::JobId, uint32_t>> cheated;
+  std::map<std::pair<grid::JobId, uint32_t>, Instant> lost_at;
   net.every(50ms, [&] {
     if (!net.alive(rogue)) return;
     // Claims and adverts as any worker; the runs it wins it never starts.
@@ -129,6 +132,8 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
       }
       const auto winners = core.book().winners(id, v->attempt);
       if (winners.empty() || winners[0] == net.peer_id(rogue)) continue;
+      const auto at = lost_at.try_emplace({id, v->attempt}, net.now()).first->second;
+      if (net.now() - at < 3s) continue;
       if (!cheated.insert({id, v->attempt}).second) continue;
       grid::pb::GridMessage m;
       grid::pb::JobResult* r = m.mutable_result();

@@ -235,6 +235,7 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
   const Rank rank = claim_rank(ref.job_id(), as_bytes(ref.nonce()), c.attempt(), author);
   at.claims.emplace(rank, author);
   at.claimed.emplace(author, rank);
+  at.claim_received.emplace(rank, received);
   job.derived.reset();
   release_held(job, author, c.attempt());
 
@@ -310,8 +311,27 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
     slot.emplace(author, r);
     job.derived.reset();
   }
-  if (behind) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  if (behind) return behind_verdict(*at, author, received);
   return verdict(outcome);
+}
+
+// A result or failure from a claimant behind its generation. Usually a race, not a cheat: with a
+// short claim window two claimants can each start before hearing of the other, and the one
+// behind stops only once the better claim reaches it, so its fact comes soon after that claim
+// (it is still kept, as add_announce's merges may yet make it count). Only one that comes more
+// than race_grace after every claim ahead of it breaks the rules.
+FactVerdict JobBook::behind_verdict(const Attempt& at, const PeerId& author,
+                                    Instant received) const {
+  const Rank mine = at.claimed.at(author);
+  std::optional<Instant> latest;
+  for (auto it = at.claim_received.begin(); it != at.claim_received.end() && it->first < mine;
+       ++it) {
+    latest = latest ? std::max(*latest, it->second) : it->second;
+  }
+  if (latest && received - *latest < config_.race_grace) {
+    return verdict(FactOutcome::kIgnored, Reject::kNotWinner);
+  }
+  return verdict(FactOutcome::kRejected, Reject::kNotWinner);
 }
 
 FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFailed& f,
@@ -326,7 +346,7 @@ FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFa
     return *v;
   }
   const bool added = at->failed[f.generation()].insert(author).second;
-  if (behind) return verdict(FactOutcome::kRejected, Reject::kNotWinner);
+  if (behind) return behind_verdict(*at, author, received);
   return verdict(!added   ? FactOutcome::kDuplicate
                  : winner ? FactOutcome::kAdded
                           : FactOutcome::kHeld);

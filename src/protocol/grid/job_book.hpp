@@ -43,6 +43,9 @@ struct BookConfig {
   size_t max_jobs = 200000;                        // beyond it, new announces are ignored
   Duration keep_finished = std::chrono::hours(1);  // done/cancelled/faulted jobs kept this long
   size_t max_held_per_job = 64;                    // results/failures waiting for their claim
+  // A result or failure from a claimant behind its generation that comes within this long of
+  // the claims ahead of it is an honest race (ignored), later a breach of the rules (rejected).
+  Duration race_grace = std::chrono::seconds(2);
 };
 
 struct GenerationView {
@@ -91,7 +94,8 @@ class JobBook {
   // the author has no claim for that attempt yet (re-checked as claims arrive, at most
   // max_held_per_job, beyond: kIgnored(kTooLarge)) or when its claim ranks *before* that
   // generation (a lower claim it knew of and we do not yet can make it the winner: kept, counted
-  // by view() if so); kRejected(kNotWinner) when its claim ranks after that generation (more
+  // by view() if so); kIgnored(kNotWinner) when its claim ranks after that generation and it comes
+  // within race_grace of the claims ahead (an honest race), else kRejected(kNotWinner) (more
   // claims only push a claim later; it is kept all the same, since merging two `excluded` lists
   // of the attempt can drop the claims before it); kRejected(kExcluded) from an excluded worker;
   // kRejected(kBadField) for a generation ≥ n or an attempt ≥ max_attempts. Whether a stored
@@ -148,10 +152,11 @@ class JobBook {
     bool done = false;
   };
   struct Attempt {
-    pb::JobAnnounce announce;        // the first valid one of this attempt
-    Instant received{};              // the earliest receipt of it: the lease starts here
-    std::map<Rank, PeerId> claims;   // by rank: the first n are the winners
-    std::map<PeerId, Rank> claimed;  // author → rank of its claim
+    pb::JobAnnounce announce;                // the first valid one of this attempt
+    Instant received{};                      // the earliest receipt of it: the lease starts here
+    std::map<Rank, PeerId> claims;           // by rank: the first n are the winners
+    std::map<PeerId, Rank> claimed;          // author → rank of its claim
+    std::map<Rank, Instant> claim_received;  // when each claim was received
     // Results and failures of authors with a claim whose position is at most the generation
     // (more claims only push a position down, so the others can never count); view() derives
     // which of them count. generation → author → result / authors.
@@ -185,6 +190,7 @@ class JobBook {
   FactVerdict claim_into(Job& job, const PeerId& author, const pb::Claim& c, Instant received);
   FactVerdict result_into(Job& job, const PeerId& author, const pb::JobResult& r, Instant received);
   FactVerdict failed_into(Job& job, const PeerId& author, const pb::JobFailed& f, Instant received);
+  FactVerdict behind_verdict(const Attempt& at, const PeerId& author, Instant received) const;
   FactVerdict cancel_into(Job& job, const PeerId& author, const pb::JobCancel& c);
   void release_held(Job& job, const PeerId& author, uint32_t attempt);
   Early* early_for(const JobId& id, Instant received);

@@ -284,7 +284,8 @@ TEST_F(ApiNodeCoreTest, ResultFromNonWinnerIsRejectedAndCounted) {
   advertise(kW2, kT0);
   const JobId id = submit(request(), kT0);
   auto [winner, loser] = claimed(id, kT0 + milliseconds(10));
-  const Instant t2 = kT0 + seconds(2);
+  // Past BookConfig::race_grace after the winner's claim: no race, a breach.
+  const Instant t2 = kT0 + seconds(3);
   Verdict v = deliver(loser, kResultsTopic, result(id, 0, 0, t2), t2);
   EXPECT_EQ(v.validation, Validation::kReject);
   EXPECT_EQ(v.reason, Reject::kNotWinner);

@@ -390,6 +390,25 @@ TEST_F(JobBookTest, OneWinnerByRank) {
   EXPECT_EQ(state(id, kT0 + std::chrono::hours(2)), JobState::kDone);
 }
 
+// Two claimants that each started before hearing of the other: the one behind publishes its
+// result soon after the better claim reached everyone. Ignored, not held against it; the same
+// result long after is a breach.
+TEST_F(JobBookTest, ALosersResultSoonAfterTheBetterClaimIsARaceNotABreach) {
+  const auto id = job_id(1);
+  const auto a = announce(id);
+  const auto ranked = by_rank(a, 0);
+  ASSERT_EQ(book.add_announce(kOrigin, a, kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(ranked[1], claim(id), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(ranked[0], claim(id), kT0 + 10ms).outcome, FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_result(ranked[1], result(id, 0, 0), kT0 + 10ms + 1999ms),
+                 FactOutcome::kIgnored, Reject::kNotWinner);
+  EXPECT_VERDICT(book.add_failed(ranked[1], failed(id, 0, 0), kT0 + 10ms + 2s),
+                 FactOutcome::kRejected, Reject::kNotWinner);
+  EXPECT_EQ(state(id, kT0 + 3s), JobState::kProcessing);  // the loser's result does not count
+  EXPECT_VERDICT(book.add_result(ranked[0], result(id, 0, 0), kT0 + 3s), FactOutcome::kAdded);
+  EXPECT_EQ(book.view(id, kT0 + 3s)->generations[0].result_author, ranked[0]);
+}
+
 TEST_F(JobBookTest, ThreeWinnersByRank) {
   const auto id = job_id(1);
   const auto a = announce(id, {.n = 3});
@@ -460,7 +479,10 @@ TEST_F(JobBookTest, LaterLowerClaimChangesTheWinner) {
   EXPECT_EQ(v.state, JobState::kProcessing);
   EXPECT_EQ(v.generations[0].winner, ranked[0]);
   EXPECT_FALSE(v.generations[0].result_attempt.has_value());
-  EXPECT_VERDICT(book.add_result(ranked[1], result(id, 0, 0), kT0 + 4s), FactOutcome::kRejected,
+  // Sent again just after the better claim: a race (ignored); long after, a breach.
+  EXPECT_VERDICT(book.add_result(ranked[1], result(id, 0, 0), kT0 + 4s), FactOutcome::kIgnored,
+                 Reject::kNotWinner);
+  EXPECT_VERDICT(book.add_result(ranked[1], result(id, 0, 0), kT0 + 6s), FactOutcome::kRejected,
                  Reject::kNotWinner);
   EXPECT_VERDICT(book.add_result(ranked[0], result(id, 0, 0, "winner's"), kT0 + 5s),
                  FactOutcome::kAdded);
@@ -607,7 +629,7 @@ TEST_F(JobBookTest, FailedWinnerLapsesAtOnce) {
   ASSERT_EQ(book.add_announce(kOrigin, a, kT0).outcome, FactOutcome::kAdded);
   ASSERT_EQ(book.add_claim(ranked[0], claim(id), kT0 + 100ms).outcome, FactOutcome::kAdded);
   ASSERT_EQ(book.add_claim(ranked[1], claim(id), kT0 + 100ms).outcome, FactOutcome::kAdded);
-  EXPECT_VERDICT(book.add_failed(ranked[1], failed(id, 0, 0), kT0 + 2s), FactOutcome::kRejected,
+  EXPECT_VERDICT(book.add_failed(ranked[1], failed(id, 0, 0), kT0 + 3s), FactOutcome::kRejected,
                  Reject::kNotWinner);
   EXPECT_TRUE(book.due_reannounces(kOrigin, kT0 + 2s).empty());
   EXPECT_VERDICT(book.add_failed(ranked[0], failed(id, 0, 0), kT0 + 2s), FactOutcome::kAdded);
