@@ -7,7 +7,7 @@
 // blocking OpenAI /v1/completions route (it answers when the job is done: no polling latency),
 // with keep-alive connections, C requests in flight at a time (closed loop).
 // Usage: node bench/grid_overhead.mjs [build/release/aipg] [concurrency,…] [requests per level]
-//   env: WORKERS (1: with two and a 0 ms window jobs are lost, docs/benchmarks.md), SLOTS
+//   env: WORKERS (1; with two and a 0 ms window both run every job), SLOTS
 //   (100 / WORKERS) per worker, CLAIM_WINDOW ms (0), DATA_DIR=full|normal gives the node a
 //   store (default: none), LOG=level for every process (warn), KEEP=1 keeps the logs.
 //   A request that fails or takes over 10 s is counted as failed, not timed.

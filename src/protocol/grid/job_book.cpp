@@ -511,6 +511,13 @@ void JobBook::for_each_status(
   }
 }
 
+bool JobBook::has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) const {
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return false;
+  auto ait = jit->second.attempts.find(attempt);
+  return ait != jit->second.attempts.end() && ait->second.claimed.contains(peer);
+}
+
 std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
   auto jit = jobs_.find(id);
   if (jit == jobs_.end()) return {};

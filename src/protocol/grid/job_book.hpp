@@ -111,6 +111,8 @@ class JobBook {
   // or attempt). view() only shows the latest attempt's; a worker running an earlier one needs
   // its own.
   std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
+  // Whether the book holds a claim by `peer` for that attempt.
+  bool has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) const;
   std::vector<JobId> jobs() const;  // sorted
   // Every job's status and fixed fields (attempt 0's, or the lowest known), in no particular
   // order: for counts over the whole book without sorting ids or building views.

@@ -77,11 +77,7 @@ std::vector<std::string> WorkerCore::topics() const {
   return out;
 }
 
-size_t WorkerCore::slots_busy() const {
-  size_t busy = running_.size();
-  for (const auto& [key, c] : claims_) busy += c.decided ? 0 : 1;
-  return busy;
-}
+size_t WorkerCore::slots_busy() const { return running_.size() + pending_claims_.size(); }
 
 pb::WorkerAdvert WorkerCore::advert() const {
   pb::WorkerAdvert a;
@@ -161,7 +157,7 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
       const bool ours = std::any_of(config_.models.begin(), config_.models.end(),
                                     [&](const WorkerModel& wm) { return wm.name == a.model(); });
       const ClaimKey key{a.job_id(), a.attempt()};
-      if (f.outcome == FactOutcome::kAdded && ours && !claims_.contains(key)) {
+      if (f.outcome == FactOutcome::kAdded && ours && !claimed(key)) {
         candidates_[key] = {a, now + std::chrono::milliseconds(a.claim_window_ms())};
       }
       return verdict_of(f);
@@ -200,9 +196,13 @@ WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
 
 // Claims whose window has passed: a win starts its generation, a loss releases its slot.
 void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
-  for (auto& [key, claim] : claims_) {
-    if (claim.decided || now < claim.window_end) continue;
-    claim.decided = true;
+  for (auto cit = pending_claims_.begin(); cit != pending_claims_.end();) {
+    if (now < cit->second) {
+      ++cit;
+      continue;
+    }
+    const ClaimKey key = cit->first;
+    cit = pending_claims_.erase(cit);
     const std::optional<JobView> view = book_.view(key.job_id, now);
     if (!view || is_finished(view->state)) continue;
     const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
@@ -249,7 +249,7 @@ void WorkerCore::check_running(Instant now, Actions& out) {
 void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   // Only the latest attempt of a job still open is worth a claim; the rest are forgotten.
   std::erase_if(candidates_, [&](const auto& kv) {
-    if (claims_.contains(kv.first)) return true;
+    if (claimed(kv.first)) return true;
     const std::optional<JobStatus> st = book_.status(kv.first.job_id, now);
     return !st || is_finished(st->state) || st->attempt != kv.first.attempt;
   });
@@ -291,8 +291,7 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     // claimants' claims reach us before anyone starts (docs/protocol.md §4).
     const Instant decide =
         std::max(cand.window_end, now + std::chrono::milliseconds(a->claim_window_ms()));
-    claims_[key] = {decide, false,
-                    decide + std::chrono::milliseconds(a->ttl_ms()) + std::chrono::hours(1)};
+    pending_claims_[key] = decide;
     out.publish.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
   }
   for (const pb::JobAnnounce* a : chosen) candidates_.erase(ClaimKey{a->job_id(), a->attempt()});
@@ -319,8 +318,6 @@ void WorkerCore::prune(Instant now) {
   book_.prune(now);
   facts_.prune(now, std::chrono::minutes(10));
   directory_.forget_gone(now);
-  std::erase_if(claims_,
-                [&](const auto& kv) { return kv.second.decided && now >= kv.second.forget_at; });
 }
 
 Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tokens,
@@ -377,9 +374,7 @@ void WorkerCore::set_healthy(bool healthy) {
 Instant WorkerCore::next_deadline() const {
   if (dirty_) return Instant::min();
   Instant d = std::min(next_advert_, next_loosen_);
-  for (const auto& [key, c] : claims_) {
-    if (!c.decided) d = std::min(d, c.window_end);
-  }
+  for (const auto& [key, window_end] : pending_claims_) d = std::min(d, window_end);
   return d;
 }
 

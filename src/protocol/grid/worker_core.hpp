@@ -108,11 +108,6 @@ class WorkerCore {
     pb::JobAnnounce announce;
     Instant window_end{};
   };
-  struct OurClaim {
-    Instant window_end{};
-    bool decided = false;  // the window has passed: it won (a run) or lost (slot released)
-    Instant forget_at{};
-  };
   struct Running {
     Run run;
     uint64_t started_ms = 0;
@@ -136,7 +131,14 @@ class WorkerCore {
   bool dirty_ = false;
   Instant next_loosen_ = kNever;  // when the claim bound next widens for a waiting candidate
   std::map<ClaimKey, Candidate> candidates_;
-  std::map<ClaimKey, OurClaim> claims_;
+  // Our claims whose window has not passed (each holds a slot) → when it ends. Few, so the
+  // per-message work (next_deadline, slots_busy, decide_claims) stays small however many jobs
+  // were served; once decided (won: a run; lost: the slot is free) only the book remembers
+  // them, which is what keeps a worker from claiming an attempt twice.
+  std::map<ClaimKey, Instant> pending_claims_;
+  bool claimed(const ClaimKey& k) const {
+    return pending_claims_.contains(k) || book_.has_claim(k.job_id, k.attempt, self_);
+  }
   std::map<RunKey, Running> running_;
   FactLog facts_{/*keep_envelopes=*/false};
   MisbehaviourTally misbehaviour_;
