@@ -2,7 +2,8 @@
 // workers started with --backend openai=URL, two API nodes, a bootstrap. A job submitted on one
 // node is polled to done on the other; at temperature 0 it comes back with the text llama-server
 // gives when asked directly, the same every time; a streamed chat completion arrives in pieces
-// that add up to the blocking answer.
+// that add up to the blocking answer. When llama-server goes away the workers say so in their
+// adverts at once (their health checks fail) and the nodes stop counting them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,7 +42,8 @@ before(async () => {
   [node, other] = await Promise.all([grid.node('n'), grid.node('m')]);
   for (const w of ['llama-worker', 'llama-worker-2']) {
     await grid.start(w, ['worker', ...grid.hostArgs(w), '--model', `${MODEL}=tiny`, '--name', w,
-      '--slots', '1', '--backend', `openai=${llamaUrl}`], 'worker_ready');
+      '--slots', '1', '--backend', `openai=${llamaUrl}`, '--health-interval-ms', '300'],
+    'worker_ready');
   }
   await Promise.all([workerKnown(node, 2), workerKnown(other, 2)]);
 });
@@ -101,4 +103,29 @@ test('a streamed chat completion arrives in pieces that make the blocking answer
     model: 'tiny', messages: ask.messages, max_tokens: 32, temperature: 0,
   });
   assert.equal(blocking.choices[0].message.content, direct.body.choices[0].message.content);
+});
+
+test('a backend that goes down is advertised as unhealthy and takes no jobs', async () => {
+  const exited = new Promise((resolve) => llama.on('exit', resolve));
+  llama.kill('SIGTERM');
+  await exited;
+  // Within a health interval and an advert, both nodes see both workers unhealthy.
+  for (const base of [node, other]) {
+    await waitFor('workers unhealthy', async () => {
+      const r = await getJson(`${base}/api/v2/workers?type=text`);
+      const ours = r.body.filter((w) => w.name.startsWith('llama-worker'));
+      return ours.length === 2 && ours.every((w) => w.healthy === false);
+    });
+    // The per-model figures are recomputed at most every 2 s.
+    await waitFor('no worker counted for the model', async () => {
+      const models = await getJson(`${base}/api/v2/status/models?type=text`);
+      return !models.body.some((m) => m.name === MODEL && m.count > 0);
+    });
+  }
+  // A job now waits, and the status says why.
+  const sub = await postJson(`${node}/api/v2/generate/text/async`, { prompt: 'Anyone?', models: [MODEL] });
+  assert.equal(sub.status, 202);
+  const st = await getJson(`${node}/api/v2/generate/text/status/${sub.body.id}`);
+  assert.equal(st.body.done, false);
+  assert.equal(st.body.is_possible, false);
 });
