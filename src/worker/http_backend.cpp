@@ -63,7 +63,30 @@ void HttpBackend::cancel(const grid::RunKey& key) {
   run.call->cancel();
 }
 
-void HttpBackend::get_names(std::string path, NamesFn names, HealthFn done) {
+namespace {
+
+Result<std::vector<std::string>> names_in(const boost::json::value& v, const std::string& list,
+                                          const std::string& name) {
+  const boost::json::object* o = v.if_object();
+  const boost::json::value* items = o ? o->if_contains(list) : nullptr;
+  if (!items || !items->is_array()) {
+    return make_error(Errc::malformed, "no `" + list + "` array of models");
+  }
+  std::vector<std::string> names;
+  for (const boost::json::value& m : items->as_array()) {
+    const boost::json::object* mo = m.if_object();
+    const boost::json::string* s = mo ? json_string(*mo, name) : nullptr;
+    if (!s) {
+      return make_error(Errc::malformed, "a model in `" + list + "` has no string `" + name + "`");
+    }
+    names.emplace_back(*s);
+  }
+  return names;
+}
+
+}  // namespace
+
+void HttpBackend::get_names(std::string path, std::string list, std::string name, HealthFn done) {
   const uint64_t id = next_id_++;
   auto body = std::make_shared<std::string>();
   BodyFn on_body = [body](std::string_view piece) -> Status {
@@ -74,7 +97,7 @@ void HttpBackend::get_names(std::string path, NamesFn names, HealthFn done) {
     body->append(piece);
     return ok();
   };
-  EndFn on_end = [this, id, path, body, names = std::move(names),
+  EndFn on_end = [this, id, path, body, list = std::move(list), name = std::move(name),
                   done = std::move(done)](Status s) {
     checks_.erase(id);
     if (!s) {
@@ -87,12 +110,12 @@ void HttpBackend::get_names(std::string path, NamesFn names, HealthFn done) {
       done(prefixed(make_error(Errc::malformed, path + " is not JSON: " + ec.message())));
       return;
     }
-    auto list = names(v);
-    if (!list) {
-      done(prefixed(make_error(list.error().code, path + ": " + list.error().message)));
+    auto names = names_in(v, list, name);
+    if (!names) {
+      done(prefixed(make_error(names.error().code, path + ": " + names.error().message)));
       return;
     }
-    done(std::move(list));
+    done(std::move(names));
   };
   HttpRequest req{"GET", path, "", config_.key};
   checks_[id] = HttpCall::start(io_, config_.base, std::move(req), config_.limits,

@@ -43,9 +43,9 @@ class HttpBackend : public Backend {
   // POSTs `body` to `path` and streams the answer through `decoder`.
   void run_stream(const grid::RunKey& key, std::string path, std::string body,
                   std::unique_ptr<StreamDecoder> decoder, TextFn on_text, DoneFn done);
-  // GETs `path` and hands its JSON to `names`, which picks the model names out of it.
-  using NamesFn = std::function<Result<std::vector<std::string>>(const boost::json::value&)>;
-  void get_names(std::string path, NamesFn names, HealthFn done);
+  // GETs `path`, an object whose `list` is an array of objects, and answers each one's string
+  // `name` (the model names: Ollama's models[].name, OpenAI's data[].id).
+  void get_names(std::string path, std::string list, std::string name, HealthFn done);
 
   Error prefixed(Error e) const;
   const HttpBackendConfig& config() const { return config_; }

@@ -122,24 +122,7 @@ void OllamaBackend::start(const grid::Run& run, const std::string& backend_model
 }
 
 void OllamaBackend::check(HealthFn done) {
-  get_names(
-      "/api/tags",
-      [](const json::value& v) -> Result<std::vector<std::string>> {
-        const json::object* o = v.if_object();
-        const json::value* models = o ? o->if_contains("models") : nullptr;
-        if (!models || !models->is_array()) {
-          return make_error(Errc::malformed, "no `models` array");
-        }
-        std::vector<std::string> names;
-        for (const json::value& m : models->as_array()) {
-          const json::object* mo = m.if_object();
-          const json::string* name = mo ? json_string(*mo, "name") : nullptr;
-          if (!name) return make_error(Errc::malformed, "a model in `models` has no string `name`");
-          names.emplace_back(*name);
-        }
-        return names;
-      },
-      std::move(done));
+  get_names("/api/tags", "models", "name", std::move(done));
 }
 
 }  // namespace aipg::worker

@@ -149,25 +149,6 @@ void OpenAiBackend::start(const grid::Run& run, const std::string& backend_model
              std::make_unique<OpenAiDecoder>(chat), std::move(on_text), std::move(done));
 }
 
-void OpenAiBackend::check(HealthFn done) {
-  get_names(
-      "/v1/models",
-      [](const json::value& v) -> Result<std::vector<std::string>> {
-        const json::object* o = v.if_object();
-        const json::value* data = o ? o->if_contains("data") : nullptr;
-        if (!data || !data->is_array()) {
-          return make_error(Errc::malformed, "no `data` array of models");
-        }
-        std::vector<std::string> names;
-        for (const json::value& m : data->as_array()) {
-          const json::object* mo = m.if_object();
-          const json::string* id = mo ? json_string(*mo, "id") : nullptr;
-          if (!id) return make_error(Errc::malformed, "a model in `data` has no string `id`");
-          names.emplace_back(*id);
-        }
-        return names;
-      },
-      std::move(done));
-}
+void OpenAiBackend::check(HealthFn done) { get_names("/v1/models", "data", "id", std::move(done)); }
 
 }  // namespace aipg::worker
