@@ -1,6 +1,11 @@
 // aipg node: an API node (DESIGN.md §1): the HTTP APIs (AI Horde v2, OpenAI-compatible,
 // operations) in front of the grid, with its job book in SQLite. On start it restores what the
 // store holds and publishes again the announces of its jobs still open.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 
 #include "api/access.hpp"
@@ -144,15 +149,51 @@ void add_grid_metrics(api::Registry& reg, GridHost& g, grid::ApiNodeCore& core,
   });
 }
 
-// The bound addresses workers can dial for output streams: not 0.0.0.0 or ::, which mean
-// "every interface here" and are no address to dial from elsewhere.
-std::vector<std::string> stream_addrs(const std::vector<wire::Multiaddr>& bound) {
+// This machine's IPv4 interface addresses but loopback.
+std::vector<std::string> interface_ips() {
   std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK)) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out.emplace_back(text);
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+// Where workers dial for output streams (NodeAdvert.addrs): --announce-addr when given, else the
+// bound addresses, with 0.0.0.0 ("every interface here", no address to dial from elsewhere) as
+// each interface's address.
+Result<std::vector<std::string>> stream_addrs(const NodeOptions& o,
+                                              const std::vector<wire::Multiaddr>& bound) {
+  std::vector<std::string> out;
+  for (const std::string& text : o.announce_addrs) {
+    auto a = wire::Multiaddr::parse(text);
+    if (!a)
+      return make_error(Errc::invalid_argument,
+                        "--announce-addr " + text + ": " + a.error().message);
+    out.emplace_back(as_chars(a->bytes()));
+  }
+  if (!out.empty()) return out;
   for (const wire::Multiaddr& a : bound) {
     const std::optional<std::string> ip = a.ip();
-    if (ip && (*ip == "0.0.0.0" || *ip == "::")) continue;
+    const std::optional<uint16_t> port = a.tcp_port();
+    if (ip && *ip == "0.0.0.0" && port) {
+      for (const std::string& local : interface_ips()) {
+        auto m = wire::Multiaddr::parse("/ip4/" + local + "/tcp/" + std::to_string(*port));
+        if (m) out.emplace_back(as_chars(m->bytes()));
+      }
+      continue;
+    }
+    if (ip && *ip == "::") continue;
     out.emplace_back(as_chars(a.bytes()));
   }
+  if (out.size() > 16) out.resize(16);  // CheckLimits::max_addrs
   return out;
 }
 
@@ -288,7 +329,12 @@ int run_node(const NodeOptions& o) {
     log::error("{}", bound.error().message);
     return 1;
   }
-  core.set_stream_addrs(stream_addrs(*bound));
+  auto announce = stream_addrs(o, *bound);
+  if (!announce) {
+    log::error("{}", announce.error().message);
+    return 2;
+  }
+  core.set_stream_addrs(std::move(*announce));
   service.start(std::move(restored));
 
   std::function<void()> prune = [&] {

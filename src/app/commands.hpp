@@ -95,9 +95,12 @@ struct NodeOptions {
   HostOptions host;
   std::string http = "127.0.0.1:8080";  // --http HOST:PORT (port 0: any)
   std::string public_url;               // NodeAdvert.http_url (default http://<--http>)
-  std::string data_dir;                 // the store's directory; empty: nothing persisted
-  std::string sync = "full";            // full | normal (SQLite synchronous)
-  std::string api_keys;                 // key file: KEY [NAME] per line
+  // NodeAdvert.addrs: where workers dial for output streams (default: the bound addresses, an
+  // unspecified one as this machine's interface addresses).
+  std::vector<std::string> announce_addrs;
+  std::string data_dir;       // the store's directory; empty: nothing persisted
+  std::string sync = "full";  // full | normal (SQLite synchronous)
+  std::string api_keys;       // key file: KEY [NAME] per line
   bool require_key = false;
   double rate_submits = 2, rate_submits_burst = 50;  // per key
   double rate_ip = 500, rate_ip_burst = 1000;        // requests per client IP

@@ -172,6 +172,9 @@ int main(int argc, char** argv) {
   add_host_options(node, node_o.host);
   node->add_option("--http", node_o.http, "HOST:PORT to serve HTTP on")->capture_default_str();
   node->add_option("--public-url", node_o.public_url, "URL others reach this node's HTTP API at");
+  node->add_option("--announce-addr", node_o.announce_addrs,
+                   "multiaddr workers dial to stream output to this node (repeatable; default: "
+                   "the listen addresses, 0.0.0.0 as this machine's interface addresses)");
   node->add_option("--data-dir", node_o.data_dir, "directory of the job store (none: not kept)");
   node->add_option("--sync", node_o.sync, "store durability: full or normal")
       ->capture_default_str()
