@@ -9,10 +9,10 @@ void EchoServer::serve(std::unique_ptr<Stream> s) {
   raw->set_on_closed([this, raw](Status) {
     auto it = streams_.find(raw);
     if (it == streams_.end()) return;
-    // Inside the stream's own callback: destroy it once the callback has returned.
-    std::shared_ptr<Stream> doomed(std::move(it->second));
+    // Inside the stream's own callback.
+    std::unique_ptr<Stream> doomed = std::move(it->second);
     streams_.erase(it);
-    executor_.post([doomed] {});
+    runtime::destroy_later(executor_, std::move(doomed));
   });
   streams_.emplace(raw, std::move(s));
   raw->set_on_data([raw](BytesView d) {

@@ -109,10 +109,10 @@ void IdentifyService::record(const wire::PeerId& peer, identify::Message m) {
 void IdentifyService::retire(Stream* s) {
   auto it = active_.find(s);
   if (it == active_.end()) return;
-  // We may be inside one of the stream's own callbacks: destroy it after they return.
-  std::shared_ptr<Stream> doomed(std::move(it->second));
+  // We may be inside one of the stream's own callbacks.
+  std::unique_ptr<Stream> doomed = std::move(it->second);
   active_.erase(it);
-  host_.runtime().executor.post([doomed] {});
+  runtime::destroy_later(host_.runtime().executor, std::move(doomed));
 }
 
 }  // namespace aipg::node

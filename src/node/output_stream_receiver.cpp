@@ -70,11 +70,11 @@ void OutputStreamReceiver::on_data(uint64_t id, BytesView data) {
 void OutputStreamReceiver::drop(uint64_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;
-  std::shared_ptr<Stream> doomed(std::move(it->second.stream));
+  std::unique_ptr<Stream> doomed = std::move(it->second.stream);
   streams_.erase(it);
   if (doomed->state() != Stream::State::kClosed) doomed->reset();
-  // We may be inside one of the stream's callbacks: destroy it after they return.
-  host_.runtime().executor.post([doomed] {});
+  // We may be inside one of the stream's callbacks.
+  runtime::destroy_later(host_.runtime().executor, std::move(doomed));
 }
 
 }  // namespace aipg::node

@@ -124,9 +124,8 @@ void OutputStreamSender::close(std::unique_ptr<Stream> s) {
 }
 
 void OutputStreamSender::retire(std::unique_ptr<Stream> s) {
-  // We may be inside one of the stream's callbacks: destroy it after they return.
-  std::shared_ptr<Stream> doomed(std::move(s));
-  host_.runtime().executor.post([doomed] {});
+  // We may be inside one of the stream's callbacks.
+  runtime::destroy_later(host_.runtime().executor, std::move(s));
 }
 
 }  // namespace aipg::node

@@ -126,18 +126,18 @@ void PerfService::run(const wire::PeerId& peer, uint64_t upload, uint64_t downlo
 void PerfService::retire_server(Server* s) {
   auto it = servers_.find(s);
   if (it == servers_.end()) return;
-  // Inside one of the stream's callbacks: destroy after it returns.
-  std::shared_ptr<Server> doomed(std::move(it->second));
+  // Inside one of the stream's callbacks.
+  std::unique_ptr<Server> doomed = std::move(it->second);
   servers_.erase(it);
-  host_.runtime().executor.post([doomed] {});
+  runtime::destroy_later(host_.runtime().executor, std::move(doomed));
 }
 
 void PerfService::retire_client(Client* c) {
   auto it = clients_.find(c);
   if (it == clients_.end()) return;
-  std::shared_ptr<Client> doomed(std::move(it->second));
+  std::unique_ptr<Client> doomed = std::move(it->second);
   clients_.erase(it);
-  host_.runtime().executor.post([doomed] {});
+  runtime::destroy_later(host_.runtime().executor, std::move(doomed));
 }
 
 }  // namespace aipg::node

@@ -77,8 +77,7 @@ void PingService::finish(uint64_t id, Result<Duration> r) {
 
 void PingService::retire(std::unique_ptr<Stream> s) {
   // We may be inside one of the stream's callbacks: destroy it after they return.
-  std::shared_ptr<Stream> doomed(std::move(s));
-  host_.runtime().executor.post([doomed] {});
+  runtime::destroy_later(host_.runtime().executor, std::move(s));
 }
 
 }  // namespace aipg::node

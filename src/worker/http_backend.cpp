@@ -137,6 +137,27 @@ std::optional<int64_t> json_int(const boost::json::object& o, std::string_view k
   return std::nullopt;
 }
 
+std::optional<uint32_t> json_count(const boost::json::object& o, std::string_view key) {
+  const std::optional<int64_t> n = json_int(o, key);
+  if (!n || *n < 0) return std::nullopt;
+  return uint32_t(std::min<int64_t>(*n, UINT32_MAX));
+}
+
+void GenerationText::add(const boost::json::string* piece, const TextFn& emit) {
+  if (!piece || piece->empty()) return;
+  text_.append(piece->data(), piece->size());
+  ++pieces_;
+  emit(std::string_view(piece->data(), piece->size()));
+}
+
+Generation GenerationText::finish(std::optional<uint32_t> tokens, std::string_view reason) {
+  Generation g;
+  g.text = std::move(text_);
+  g.tokens = tokens ? *tokens : pieces_;
+  g.finish_reason = reason == "length" ? "length" : "stop";
+  return g;
+}
+
 const boost::json::object* json_object(const boost::json::object& o, std::string_view key) {
   const boost::json::value* v = o.if_contains(key);
   return v ? v->if_object() : nullptr;

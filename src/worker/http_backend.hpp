@@ -31,6 +31,20 @@ class StreamDecoder {
   virtual Result<Generation> finish(const TextFn& emit) = 0;
 };
 
+// What a decoder collects of a run's output: the text, piece by piece (each emitted as it comes),
+// and how many pieces, the token count when the server tells none.
+class GenerationText {
+ public:
+  void add(const boost::json::string* piece, const TextFn& emit);
+  // `tokens`: the server's count, if it sent one; `reason`: its finish reason ("length" stays,
+  // anything else ended the text as "stop" does: the grid knows those two).
+  Generation finish(std::optional<uint32_t> tokens, std::string_view reason);
+
+ private:
+  std::string text_;
+  uint32_t pieces_ = 0;
+};
+
 class HttpBackend : public Backend {
  public:
   ~HttpBackend() override;
@@ -67,6 +81,8 @@ class HttpBackend : public Backend {
 // Small readers of optional JSON fields: absent or of another type → nullptr / nullopt.
 const boost::json::string* json_string(const boost::json::object& o, std::string_view key);
 std::optional<int64_t> json_int(const boost::json::object& o, std::string_view key);
+// A count a server reports (tokens): non-negative, capped at UINT32_MAX.
+std::optional<uint32_t> json_count(const boost::json::object& o, std::string_view key);
 const boost::json::object* json_object(const boost::json::object& o, std::string_view key);
 // A float from the job as JSON: rounded to 4 decimals, so 0.7f goes out as 0.7.
 double json_float(float v);

@@ -62,11 +62,7 @@ class OllamaDecoder final : public StreamDecoder {
       return make_error(Errc::closed, "the stream ended before a line with done: true (after " +
                                           std::to_string(lines_.objects()) + " lines)");
     }
-    Generation g;
-    g.text = std::move(text_);
-    g.tokens = eval_count_ ? *eval_count_ : chunks_;
-    g.finish_reason = done_reason_ == "length" ? "length" : "stop";
-    return g;
+    return text_.finish(eval_count_, done_reason_);
   }
 
  private:
@@ -83,26 +79,19 @@ class OllamaDecoder final : public StreamDecoder {
     } else {
       piece = json_string(o, "response");
     }
-    if (piece && !piece->empty()) {
-      text_.append(piece->data(), piece->size());
-      ++chunks_;
-      emit(std::string_view(piece->data(), piece->size()));
-    }
+    text_.add(piece, emit);
     const json::value* done = o.if_contains("done");
     if (done && done->is_bool() && done->get_bool()) {
       done_ = true;
       if (const json::string* r = json_string(o, "done_reason")) done_reason_ = std::string(*r);
-      if (auto n = json_int(o, "eval_count"); n && *n >= 0) {
-        eval_count_ = uint32_t(std::min<int64_t>(*n, UINT32_MAX));
-      }
+      eval_count_ = json_count(o, "eval_count");
     }
     return ok();
   }
 
   bool chat_;
   NdjsonParser lines_;
-  std::string text_;
-  uint32_t chunks_ = 0;
+  GenerationText text_;
   std::optional<uint32_t> eval_count_;
   std::string done_reason_;
   bool done_ = false;

@@ -74,12 +74,8 @@ class OpenAiDecoder final : public StreamDecoder {
       return make_error(Errc::closed, "the stream ended before [DONE] or a finish_reason (after " +
                                           std::to_string(sse_.events()) + " events)");
     }
-    Generation g;
-    g.text = std::move(text_);
-    g.tokens = usage_tokens_ ? *usage_tokens_ : content_chunks_;
-    // The grid knows "length" and "stop"; a tool call or a filter also ended the text.
-    g.finish_reason = finish_reason_ == "length" ? "length" : "stop";
-    return g;
+    // A tool call or a filter also ended the text: "stop" to the grid.
+    return text_.finish(usage_tokens_, finish_reason_);
   }
 
  private:
@@ -99,9 +95,7 @@ class OpenAiDecoder final : public StreamDecoder {
       return make_error(Errc::io, "the server reported an error: " + error_text(*err));
     }
     if (const json::object* usage = json_object(*o, "usage")) {
-      if (auto n = json_int(*usage, "completion_tokens"); n && *n >= 0) {
-        usage_tokens_ = uint32_t(std::min<int64_t>(*n, UINT32_MAX));
-      }
+      if (auto n = json_count(*usage, "completion_tokens")) usage_tokens_ = n;
     }
     const json::value* choices = o->if_contains("choices");
     const json::array* arr = choices ? choices->if_array() : nullptr;
@@ -116,11 +110,7 @@ class OpenAiDecoder final : public StreamDecoder {
     } else {
       piece = json_string(*choice, "text");
     }
-    if (piece && !piece->empty()) {
-      text_.append(piece->data(), piece->size());
-      ++content_chunks_;
-      emit(std::string_view(piece->data(), piece->size()));
-    }
+    text_.add(piece, emit);
     if (const json::string* reason = json_string(*choice, "finish_reason")) {
       finish_reason_ = std::string(*reason);
     }
@@ -129,8 +119,7 @@ class OpenAiDecoder final : public StreamDecoder {
 
   bool chat_;
   SseParser sse_;
-  std::string text_;
-  uint32_t content_chunks_ = 0;
+  GenerationText text_;
   std::optional<uint32_t> usage_tokens_;
   std::string finish_reason_;
   bool done_ = false;

@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "../protocol/grid/test_ids.hpp"
+
 namespace aipg::api {
 namespace {
 
-grid::PeerId worker(uint8_t n) {
-  Bytes mh{0x12, 0x20};
-  mh.resize(34, n);
-  return grid::PeerId::from_multihash(mh).value();
-}
+using grid::testing::peer;  // a worker's peer id
 
 grid::JobView view(uint32_t attempt, std::vector<std::optional<grid::PeerId>> winners) {
   grid::JobView v;
@@ -24,27 +22,27 @@ TEST(PartialOutput, ShowsTextOnlyWhileItsSenderIsTheWinner) {
   PartialOutput p;
   // The stream came before the claim: kept, not shown.
   grid::JobView v = view(0, {std::nullopt});
-  EXPECT_TRUE(p.add(worker(1), v, 0, 0, {"Once", " upon"}));
+  EXPECT_TRUE(p.add(peer(1), v, 0, 0, {"Once", " upon"}));
   EXPECT_FALSE(p.text(v, 0));
-  v = view(0, {worker(1)});
+  v = view(0, {peer(1)});
   ASSERT_TRUE(p.text(v, 0));
   EXPECT_EQ(*p.text(v, 0), "Once upon");
-  EXPECT_TRUE(p.add(worker(1), v, 0, 0, {" a time"}));
+  EXPECT_TRUE(p.add(peer(1), v, 0, 0, {" a time"}));
   EXPECT_EQ(*p.text(v, 0), "Once upon a time");
   // Someone else's stream for the same generation is refused while it is not the winner.
-  EXPECT_FALSE(p.add(worker(2), v, 0, 0, {"Forged"}));
+  EXPECT_FALSE(p.add(peer(2), v, 0, 0, {"Forged"}));
   EXPECT_EQ(*p.text(v, 0), "Once upon a time");
   // A generation the job does not have.
-  EXPECT_FALSE(p.add(worker(1), v, 0, 1, {"x"}));
+  EXPECT_FALSE(p.add(peer(1), v, 0, 1, {"x"}));
 }
 
 TEST(PartialOutput, ANewAttemptsWinnerStartsAfresh) {
   PartialOutput p;
-  grid::JobView v = view(0, {worker(1)});
-  EXPECT_TRUE(p.add(worker(1), v, 0, 0, {"first try"}));
-  v = view(1, {worker(2)});
+  grid::JobView v = view(0, {peer(1)});
+  EXPECT_TRUE(p.add(peer(1), v, 0, 0, {"first try"}));
+  v = view(1, {peer(2)});
   EXPECT_FALSE(p.text(v, 0));  // attempt 0's text is not attempt 1's
-  EXPECT_TRUE(p.add(worker(2), v, 1, 0, {"second"}));
+  EXPECT_TRUE(p.add(peer(2), v, 1, 0, {"second"}));
   EXPECT_EQ(*p.text(v, 0), "second");
   EXPECT_EQ(p.jobs(), 1u);
   p.forget(v.id);
