@@ -1,6 +1,7 @@
 #include "node/api_node_service.hpp"
 
 #include "node/grid_glue.hpp"
+#include "protocol/grid/topics.hpp"
 
 namespace aipg::node {
 
@@ -11,6 +12,7 @@ ApiNodeService::~ApiNodeService() {
   *alive_ = false;
   if (timer_ != runtime::kNoTimer) rt_.timers.cancel(timer_);
   ps_.set_validator(nullptr);
+  ps_.set_on_subscribed(nullptr);
 }
 
 void ApiNodeService::start(grid::Publishes restored) {
@@ -26,15 +28,34 @@ void ApiNodeService::start(grid::Publishes restored) {
         mark_changed();
         return grid::to_gossip(v.validation);
       });
+  // Our first advert reaches nobody when no peer listens yet: the next goes as soon as one does.
+  ps_.set_on_subscribed([this] {
+    core_.set_advert_listeners(ps_.router().topic_peers(grid::kNodesTopic).size());
+    schedule();
+  });
   subscribe_new();
   publish(core_.start(rt_.clock.now(), rt_.clock.wall_now()));
   publish(std::move(restored));
   schedule();
 }
 
+// Like publish_all, and each job fact we publish goes back to the core as the router signed it,
+// so that our own facts are replayed to a node that missed them (ApiNodeCore::on_published).
 void ApiNodeService::publish(grid::Publishes p) {
   stats_.published += p.size();
-  stats_.publish_failures += publish_all(ps_, std::move(p));
+  for (grid::Publish& one : p) {
+    const bool fact = grid::model_of_jobs_topic(one.topic).has_value();
+    auto id = ps_.publish(one.topic, std::move(one.data));
+    if (!id) {
+      ++stats_.publish_failures;
+      log::debug("grid publish on {}: {}", one.topic, id.error().message);
+      continue;
+    }
+    if (!fact) continue;
+    if (const gossipsub::Message* m = ps_.router().cached_message(*id)) {
+      core_.on_published(*m, rt_.clock.now());
+    }
+  }
   mark_changed();
 }
 
@@ -47,6 +68,8 @@ void ApiNodeService::subscribe_new() {
 void ApiNodeService::tick() {
   timer_ = runtime::kNoTimer;
   timer_at_ = kNever;
+  // Peers leave without a word to us: the count is refreshed here too.
+  core_.set_advert_listeners(ps_.router().topic_peers(grid::kNodesTopic).size());
   publish(core_.tick(rt_.clock.now(), rt_.clock.wall_now()));
 }
 

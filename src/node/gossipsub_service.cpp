@@ -253,6 +253,10 @@ void GossipsubService::drain() {
   }
   auto px = router_.take_px_peers();
   if (!px.empty() && on_px_) on_px_(px);
+  if (router_.stats().subscriptions_received != subscriptions_seen_) {
+    subscriptions_seen_ = router_.stats().subscriptions_received;
+    if (on_subscribed_) on_subscribed_();
+  }
 }
 
 void GossipsubService::write_frame(const wire::PeerId& peer_id, const gossipsub::Rpc& rpc) {

@@ -37,6 +37,7 @@ class GossipsubService : private HostObserver {
  public:
   using MessageFn = std::function<void(const gossipsub::Delivery&)>;
   using PeersFn = std::function<void(const std::vector<wire::PeerId>&)>;
+  using SubscribedFn = std::function<void()>;
 
   // `config` must validate. The seqno counter starts at the wall clock in nanoseconds (as go and
   // js do), so a restarted node does not reuse (from, seqno) ids.
@@ -54,6 +55,9 @@ class GossipsubService : private HostObserver {
   void set_on_message(MessageFn fn) { on_message_ = std::move(fn); }
   // Peers learnt by peer exchange, for discovery to dial.
   void set_on_px(PeersFn fn) { on_px_ = std::move(fn); }
+  // Called after a burst of input in which peers subscribed to topics (ask router().topic_peers
+  // which): a role whose first advert went out to nobody sends the next one at once.
+  void set_on_subscribed(SubscribedFn fn) { on_subscribed_ = std::move(fn); }
   void set_validator(gossipsub::Validator v) { router_.set_validator(std::move(v)); }
   void report_validation(const gossipsub::MessageId& id, gossipsub::ValidationResult r);
 
@@ -99,6 +103,8 @@ class GossipsubService : private HostObserver {
   std::unordered_map<wire::PeerId, Peer> peers_;
   MessageFn on_message_;
   PeersFn on_px_;
+  SubscribedFn on_subscribed_;
+  uint64_t subscriptions_seen_ = 0;
   runtime::TimerId heartbeat_timer_ = runtime::kNoTimer;
   bool drain_posted_ = false;
   GossipsubServiceStats stats_;

@@ -4,6 +4,7 @@
 
 #include "base/log.hpp"
 #include "node/grid_glue.hpp"
+#include "protocol/grid/topics.hpp"
 
 namespace aipg::worker {
 namespace {
@@ -41,6 +42,7 @@ WorkerService::~WorkerService() {
     if (a.timeout != runtime::kNoTimer) rt_.timers.cancel(a.timeout);
   }
   ps_.set_validator(nullptr);
+  ps_.set_on_subscribed(nullptr);
 }
 
 void WorkerService::start() {
@@ -50,6 +52,12 @@ void WorkerService::start() {
         schedule();  // a message may have made a tick due at once
         return grid::to_gossip(v.validation);
       });
+  // Our first advert reaches nobody when no peer listens yet, and we claim nothing until one
+  // has heard us: the next advert goes as soon as an API node or relay subscribes.
+  ps_.set_on_subscribed([this] {
+    core_.set_advert_listeners(ps_.router().topic_peers(grid::kWorkersTopic).size());
+    schedule();
+  });
   for (const std::string& t : core_.topics()) ps_.subscribe(t);
   check_health();  // the first advert goes out with its answer
 }
@@ -104,6 +112,8 @@ void WorkerService::publish(grid::Publishes p) {
 void WorkerService::tick() {
   if (!started_) return;
   const Instant now = rt_.clock.now();
+  // Peers leave without a word to us: the count is refreshed here too.
+  core_.set_advert_listeners(ps_.router().topic_peers(grid::kWorkersTopic).size());
   grid::WorkerCore::Actions a = core_.tick(now, rt_.clock.wall_now());
   for (const grid::RunKey& k : a.stop) {
     ++stats_.runs_stopped;

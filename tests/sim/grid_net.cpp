@@ -58,7 +58,9 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     validate_with(net_, node, c);
     publish(node, c->start(now, wall));
     net_.every(options_.tick, [this, node, c] {
-      if (net_.alive(node)) publish(node, c->tick(net_.now(), net_.wall_now()));
+      if (!net_.alive(node)) return;
+      c->set_advert_listeners(net_.router(node).topic_peers(grid::kNodesTopic).size());
+      publish(node, c->tick(net_.now(), net_.wall_now()));
     });
   }
   for (size_t i = options_.api_nodes; i < total; ++i) {
@@ -89,6 +91,9 @@ void GridNet::publish(size_t node, const grid::Publishes& out) {
 void GridNet::worker_tick(size_t node) {
   if (!net_.alive(node)) return;
   grid::WorkerCore* c = worker_cores_[node].get();
+  // As WorkerService does: the adverts topic's listeners, so the first advert is resent once
+  // someone listens and nothing is claimed before.
+  c->set_advert_listeners(net_.router(node).topic_peers(grid::kWorkersTopic).size());
   auto actions = c->tick(net_.now(), net_.wall_now());
   publish(node, actions.publish);
   for (const grid::RunKey& k : actions.stop) {

@@ -117,7 +117,7 @@ void Router::handle_subscriptions(const PeerId& from, PeerState& ps, std::vector
         count_rejection("too_many_topics", &from);
         continue;
       }
-      ps.topics.insert(s.topic);
+      if (ps.topics.insert(s.topic).second) ++stats_.subscriptions_received;
       topic_peers_[s.topic].insert(from);
       continue;
     }

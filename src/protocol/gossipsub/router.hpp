@@ -131,6 +131,11 @@ class Router {
   std::vector<TopicId> topics() const { return {my_topics_.begin(), my_topics_.end()}; }
   const RouterStats& stats() const { return stats_; }
   size_t cached_messages() const { return mcache_.size(); }
+  // A message still in the message cache (our own as published, signed), or null.
+  const Message* cached_message(const MessageId& id) const {
+    const MessagePtr* m = mcache_.get(id);
+    return m ? m->get() : nullptr;
+  }
 
  private:
   struct PeerState {

@@ -19,6 +19,7 @@ struct RouterStats {
   uint64_t ihave_sent = 0, iwant_sent = 0, iwant_served = 0, idontwant_sent = 0;
   uint64_t graft_sent = 0, prune_sent = 0, graft_received = 0, prune_received = 0;
   uint64_t px_learned = 0;
+  uint64_t subscriptions_received = 0;  // (peer, topic) subscriptions learnt
   uint64_t broken_promises = 0;
   // Refusals by reason: "graylisted", "not_subscribed", "invalid_signature", "validation_reject",
   // "validation_ignore", "self_origin", "ihave_flood", "iwant_unknown", "graft_backoff",

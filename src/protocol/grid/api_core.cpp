@@ -79,9 +79,27 @@ std::vector<std::string> ApiNodeCore::models_seen() const {
   return {models_.begin(), models_.end()};
 }
 
-void ApiNodeCore::learn_model(const std::string& model) {
-  if (model.empty() || models_.size() >= config_.max_models_seen) return;
-  models_.insert(model);
+bool ApiNodeCore::learn_model(const std::string& model) {
+  if (model.empty() || models_.size() >= config_.max_models_seen) return false;
+  if (!models_.insert(model).second) return false;
+  if (config_.advertise) next_advert_ = Instant::min();  // others replay what we missed of it
+  return true;
+}
+
+void ApiNodeCore::set_advert_listeners(size_t peers) {
+  if (peers > 0 && advert_listeners_ == 0 && config_.advertise) next_advert_ = Instant::min();
+  advert_listeners_ = peers;
+}
+
+void ApiNodeCore::on_published(const gossipsub::Message& m, Instant now) {
+  auto f = signed_fact(m);
+  if (!f) return;
+  pb::GridMessage g;
+  if (!g.ParseFromArray(f->data.data(), static_cast<int>(f->data.size())) || !is_job_fact(g)) {
+    return;
+  }
+  f->envelope = gossipsub::encode_message(m);
+  facts_.record(*f, now);
 }
 
 // --- adverts -----------------------------------------------------------------------------------
@@ -101,6 +119,10 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.advert_interval).count()));
   a->set_started_ms(started_ms_);
   for (const std::string& addr : stream_addrs_) a->add_addrs(addr);
+  for (const std::string& model : models_) {
+    if (size_t(a->models_size()) >= config_.limits.max_node_models) break;
+    a->add_models(model);
+  }
   return {kNodesTopic, encode_message(std::move(m), wall)};
 }
 
@@ -235,18 +257,57 @@ Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall
   return v;
 }
 
-// docs/protocol.md §8: an API node heard again after missing an advert was cut off from us (a
-// partition, a restart); what we took meanwhile never reached it.
+// docs/protocol.md §8: what an API node may lack, it is sent. One we hear of for the first time
+// (it joined, or we did) lacks everything we hold; one that starts following a model missed
+// that model's facts until then; one heard again after missing an advert was cut off from us (a
+// partition, a restart) and missed what we took meanwhile.
 void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now) {
   const std::optional<Instant> heard = directory_.node_heard(author);
   const Duration interval = PeerDirectory::interval(a.advert_interval_ms());
-  // A restart can be quicker than a missed advert: started_ms tells it apart.
   const pb::NodeAdvert* before = directory_.node_advert(author);
-  const bool restarted = before && before->started_ms() != a.started_ms();
-  if (heard && (restarted || now - *heard > interval + interval / 2)) {
-    replay_from_ = std::min(replay_from_, *heard - config_.replay_margin);
+  const Instant everything = now - config_.replay_keep;
+  if (!heard || !before) {
+    replay_from_ = std::min(replay_from_, everything);
+  } else {
+    const std::set<std::string> had(before->models().begin(), before->models().end());
+    const bool new_model = std::any_of(a.models().begin(), a.models().end(),
+                                       [&](const std::string& m) { return !had.contains(m); });
+    // A restart can be quicker than a missed advert: started_ms tells it apart.
+    const bool restarted = before->started_ms() != a.started_ms();
+    if (new_model) {
+      replay_from_ = std::min(replay_from_, everything);
+    } else if (restarted || now - *heard > interval + interval / 2) {
+      replay_from_ = std::min(replay_from_, *heard - config_.replay_margin);
+    }
   }
   directory_.on_node_advert(author, a, now);
+  for (const std::string& m : a.models()) learn_model(m);
+}
+
+// A worker that now serves a model it did not (it started, came back, or recovered) never saw
+// the announces that went out before: the unclaimed ones of ours are published again for it.
+void ApiNodeCore::note_worker_advert(const PeerId& author, const pb::WorkerAdvert& a, Instant now) {
+  std::vector<std::string> newly;
+  for (const pb::ModelInfo& info : a.models()) {
+    if (a.healthy() && a.slots_free() > 0 && !directory_.serves(author, info.name(), now)) {
+      newly.push_back(info.name());
+    }
+  }
+  directory_.on_worker_advert(author, a, now);
+  for (const pb::ModelInfo& info : a.models()) learn_model(info.name());
+  for (const std::string& m : newly) wake_unclaimed(m, now);
+}
+
+void ApiNodeCore::wake_unclaimed(const std::string& model, Instant now) {
+  std::vector<JobId> wake;
+  for (const auto& [id, r] : unclaimed_) {
+    if (r.next <= now) continue;
+    const std::optional<JobStatus> st = book_.status(id, now);
+    const pb::JobAnnounce* a = st ? book_.announce(id, st->attempt) : nullptr;
+    if (a && a->model() == model) wake.push_back(id);
+  }
+  for (const JobId& id : wake) schedule_republish(id, now, config_.republish_first);
+  if (!wake.empty()) next_check_ = std::min(next_check_, now);  // not a check interval later
 }
 
 Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, BytesView data,
@@ -276,8 +337,7 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
   switch (m.body_case()) {
     case pb::GridMessage::kWorkerAdvert:
       if (topic != kWorkersTopic) return wrong_topic("worker_advert");
-      directory_.on_worker_advert(author, m.worker_advert(), now);
-      for (const pb::ModelInfo& info : m.worker_advert().models()) learn_model(info.name());
+      note_worker_advert(author, m.worker_advert(), now);
       return {Validation::kAccept, std::nullopt, {}};
     case pb::GridMessage::kNodeAdvert:
       if (topic != kNodesTopic) return wrong_topic("node_advert");
@@ -289,7 +349,12 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     case pb::GridMessage::kAnnounce:
       h->job = m.announce().job_id();
       if (model_of_jobs_topic(topic) != m.announce().model()) return wrong_topic("announce");
-      return from_fact(book_.add_announce(author, m.announce(), now));
+      {
+        Verdict v = from_fact(book_.add_announce(author, m.announce(), now));
+        // A replay can bring a job of a model we do not follow yet.
+        if (v.validation != Validation::kReject) learn_model(m.announce().model());
+        return v;
+      }
     case pb::GridMessage::kClaim:
       h->job = m.claim().job_id();
       if (!job_topic_ok(m.claim().job_id())) return wrong_topic("claim");
@@ -352,7 +417,6 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
   }
   // Each fact is opened as a replay is (its signature checked: the disk is not above suspicion)
   // and judged as one, after every own record (our announces come before claims on them).
-  book_.set_trust_claims(true);
   for (const Persist& p : records) {
     if (p.kind != Persist::Kind::kFact) continue;
     pb::Replay one;
@@ -373,7 +437,6 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
       ++out.facts;
     }
   }
-  book_.set_trust_claims(false);
   reannounce_from_ = now + kMissedAdverts * config_.advert_interval;
   for (const JobId& id : own_) {
     auto st = book_.status(id, now);

@@ -113,9 +113,18 @@ class ApiNodeCore {
   // Topics to subscribe to: workers, nodes, results and the jobs topic of each model (sorted,
   // no duplicates; empty model names are skipped).
   std::vector<std::string> topics(const std::vector<std::string>& models) const;
-  // Every model learnt from worker adverts or our own submissions, sorted. The shell subscribes
-  // to topics(models_seen()) whenever it grows.
+  // Every model learnt from worker adverts, other API nodes' adverts, announces (a replay can
+  // bring one of a model we did not follow) or our own submissions, sorted. The shell subscribes
+  // to topics(models_seen()) whenever it grows; our next NodeAdvert, due at once, says so
+  // (docs/protocol.md §8: who starts following a model is sent what it missed).
   std::vector<std::string> models_seen() const;
+
+  // How many peers subscribe to aipg/1/nodes, as the shell sees it. When the first comes, the
+  // next NodeAdvert is due at once: one sent before anyone listened reached nobody.
+  void set_advert_listeners(size_t peers);
+  // A job fact this node published (announce, re-announce, cancel), as the router signed it: kept
+  // for replays like the facts taken from others, so a node that missed it can be sent it.
+  void on_published(const gossipsub::Message& m, Instant now);
 
   // The first NodeAdvert; tick() publishes the next ones.
   Publishes start(Instant now, WallTime wall);
@@ -139,10 +148,9 @@ class ApiNodeCore {
   // After a restart, before anything else: takes back what was persisted, in the order it was
   // written, and returns the latest announce of every own job still open, to publish again (a
   // peer that has it ignores it; one that missed it takes it). Own records are trusted (we wrote
-  // them); facts are checked as a replay's are, except that a claim's author need not have
-  // advertised (we checked that before we stored it, and adverts are not stored). Times come back
-  // as ages: a record written ten minutes ago counts as received ten minutes before `now`. For
-  // three advert intervals no job is re-announced: which workers are live is not known yet.
+  // them); facts are checked as a replay's are. Times come back as ages: a record written ten
+  // minutes ago counts as received ten minutes before `now`. For three advert intervals no job is
+  // re-announced: which workers are live is not known yet.
   struct Restored {
     Publishes publishes;
     size_t own = 0, facts = 0;
@@ -202,7 +210,12 @@ class ApiNodeCore {
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
   Verdict from_fact(const FactVerdict& v);
-  void learn_model(const std::string& model);
+  // True when the model is new (then our next advert is due at once).
+  bool learn_model(const std::string& model);
+  void note_worker_advert(const PeerId& author, const pb::WorkerAdvert& a, Instant now);
+  // Own jobs of `model` that no claim has reached are published again now (a worker that can
+  // take them has just appeared), not after their republish back-off.
+  void wake_unclaimed(const std::string& model, Instant now);
 
   PeerId self_;
   ApiNodeConfig config_;
@@ -214,6 +227,7 @@ class ApiNodeCore {
   std::set<std::string> models_;
   std::map<std::string, uint64_t> rejections_;
   Instant next_advert_{};
+  size_t advert_listeners_ = 0;
   Instant next_check_{};
   FactLog facts_{/*keep_envelopes=*/true};
   MisbehaviourTally misbehaviour_;

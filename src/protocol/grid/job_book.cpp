@@ -224,11 +224,8 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
     return verdict(FactOutcome::kIgnored, Reject::kUnknownJob);
   }
   Attempt& at = ait->second;
-  // Liveness is not asked: whether a claim counts must not depend on when it arrived relative to
-  // its author's adverts (after a partition heals, claims come before the next advert).
-  if (!trust_claims_ && !directory_.advertised(author, ref.model())) {
-    return verdict(FactOutcome::kRejected, Reject::kNotAdvertised);
-  }
+  // A claim stands on its own (docs/protocol.md §4): its author's adverts are not asked, so its
+  // fate cannot depend on whether it arrived before them.
   if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
   if (at.claimed.contains(author)) return verdict(FactOutcome::kDuplicate);
 
@@ -428,11 +425,22 @@ bool JobBook::lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant
     if (d.result_attempt[g]) continue;
     if (now >= lease_end) return true;
     if (g >= winners.size()) continue;
-    if (!directory_.worker_live(winners[g], now)) return true;
+    if (winner_gone(at, winners[g], now)) return true;
     auto fit = at.failed.find(g);
     if (fit != at.failed.end() && fit->second.contains(winners[g])) return true;
   }
   return false;
+}
+
+// A winner is gone when its adverts say so. One we have no advert of yet (its first may still be
+// on its way, or went out before it had peers) is given as long as a live one would have after
+// the advert it did not send: it is gone kMissedAdverts default intervals after its claim.
+bool JobBook::winner_gone(const Attempt& at, const PeerId& winner, Instant now) const {
+  if (directory_.worker_advert(winner) != nullptr) return !directory_.worker_live(winner, now);
+  auto rank = at.claimed.find(winner);
+  if (rank == at.claimed.end()) return true;
+  const Instant claimed = at.claim_received.at(rank->second);
+  return now - claimed >= kMissedAdverts * kDefaultAdvertInterval;
 }
 
 std::pair<JobState, std::string> JobBook::state_of(const Job& job, const Derived& d,
@@ -518,6 +526,18 @@ bool JobBook::has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) c
   return ait != jit->second.attempts.end() && ait->second.claimed.contains(peer);
 }
 
+std::vector<pb::JobResult> JobBook::results_by(const JobId& id, const PeerId& author) const {
+  std::vector<pb::JobResult> out;
+  auto jit = jobs_.find(id);
+  if (jit == jobs_.end()) return out;
+  for (const auto& [k, at] : jit->second.attempts) {
+    for (const auto& [g, by_author] : at.results) {
+      if (auto it = by_author.find(author); it != by_author.end()) out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
 std::vector<PeerId> JobBook::winners(const JobId& id, uint32_t attempt) const {
   auto jit = jobs_.find(id);
   if (jit == jobs_.end()) return {};
@@ -577,6 +597,8 @@ void JobBook::prune(Instant now) {
     const bool finished = is_finished(state);
     if (finished) open_.erase(it->first);
     if (!finished) {
+      // Reopened (a merge of `excluded` lists can take a result's claim away): scanned again.
+      open_.insert(it->first);
       job.finished_at.reset();
     } else if (!job.finished_at) {
       job.finished_at = now;

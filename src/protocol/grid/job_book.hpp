@@ -5,8 +5,8 @@
 // Order does not matter: adding a fact is idempotent and commutative, and everything else
 // (winners, accepted results, the state) is derived from the facts on demand, so two books that
 // hold the same facts agree whatever order the messages came in. The exceptions are the ones the
-// protocol names: a claim is checked against the author's advert known when it arrives, and the
-// lease and the ttl are measured on the local clock.
+// protocol names: the lease, the ttl and whether a winner is live are measured on the local clock
+// (and a result behind its generation is a breach only once race_grace has passed).
 //
 // Each add_* answers what the gossipsub validator should do with the message: forward it
 // (kAdded), drop it quietly (kDuplicate, kHeld, kIgnored) or reject it and score its author down
@@ -83,8 +83,8 @@ class JobBook {
   // should attempt 0 disagree, the later attempts were forged and are dropped). The first announce
   // of an attempt is kept, later ones are kDuplicate. Over max_jobs: kIgnored(kTooLarge).
   FactVerdict add_announce(const PeerId& author, const pb::JobAnnounce& a, Instant received);
-  // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kNotAdvertised) when the
-  // author's latest advert (live or not) does not list the model healthy; kRejected(kExcluded).
+  // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kExcluded). A claim needs no
+  // advert of its author (docs/protocol.md §4: it stands on its own, whatever came first).
   // Facts of an unknown job or attempt are nonetheless kept a while (bounded) and replayed when
   // the announce comes, since gossipsub does not order messages of different authors. A valid
   // claim for an attempt already lapsed or superseded is kept (it can still decide who won) but
@@ -113,6 +113,9 @@ class JobBook {
   std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
   // Whether the book holds a claim by `peer` for that attempt.
   bool has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) const;
+  // The results `author` published for a job that the book keeps, every attempt and generation
+  // (for a worker to publish its own again).
+  std::vector<pb::JobResult> results_by(const JobId& id, const PeerId& author) const;
   std::vector<JobId> jobs() const;  // sorted
   // Every job's status and fixed fields (attempt 0's, or the lowest known), in no particular
   // order: for counts over the whole book without sorting ids or building views.
@@ -121,9 +124,6 @@ class JobBook {
       const std::function<void(const JobId&, const JobStatus&, const pb::JobAnnounce&)>& fn) const;
   // The announce of one attempt (nullptr when unknown).
   const pb::JobAnnounce* announce(const JobId& id, uint32_t attempt) const;
-  // While set, a claim's author need not have advertised the model: for facts this node judged
-  // before (restored from its own disk), when adverts are not known yet.
-  void set_trust_claims(bool trust) { trust_claims_ = trust; }
   size_t size() const { return jobs_.size(); }
 
   // For every job whose latest attempt has lapsed at `now` and whose announcer (per the
@@ -200,6 +200,7 @@ class JobBook {
   Derived derive(const Job& job) const;
   const Derived& derived(const Job& job) const;
   bool lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant now) const;
+  bool winner_gone(const Attempt& at, const PeerId& winner, Instant now) const;
   std::pair<JobState, std::string> state_of(const Job& job, const Derived& d, Instant now) const;
 
   const PeerDirectory& directory_;
@@ -207,7 +208,6 @@ class JobBook {
   std::unordered_map<JobId, Job> jobs_;
   std::unordered_map<JobId, Early> early_;
   std::set<JobId> open_;  // jobs prune() has not seen finished: what due_reannounces scans
-  bool trust_claims_ = false;
 };
 
 }  // namespace aipg::grid

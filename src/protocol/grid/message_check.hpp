@@ -22,12 +22,13 @@ struct CheckLimits {
   uint32_t max_claim_window_ms = 10000;
   uint64_t max_lease_ms = 24ull * 3600 * 1000;
   uint32_t max_attempts = 10;
-  size_t max_models = 64;       // per WorkerAdvert
-  size_t max_excluded = 256;    // per JobAnnounce
-  size_t max_addrs = 16;        // per NodeAdvert
-  size_t max_messages = 1024;   // chat messages per JobAnnounce; their contents share
-                                // max_prompt_bytes
-  size_t max_name_bytes = 256;  // model names, worker names, URLs, reasons
+  size_t max_models = 64;        // per WorkerAdvert
+  size_t max_excluded = 256;     // per JobAnnounce
+  size_t max_addrs = 16;         // per NodeAdvert
+  size_t max_node_models = 256;  // per NodeAdvert
+  size_t max_messages = 1024;    // chat messages per JobAnnounce; their contents share
+                                 // max_prompt_bytes
+  size_t max_name_bytes = 256;   // model names, worker names, URLs, reasons
   size_t max_replay_entries = 1024;
   Duration max_skew = std::chrono::seconds(30);
 

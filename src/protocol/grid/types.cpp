@@ -41,8 +41,6 @@ const char* to_string(Reject r) {
       return "not_origin";
     case Reject::kAnnounceMismatch:
       return "announce_mismatch";
-    case Reject::kNotAdvertised:
-      return "not_advertised";
     case Reject::kExcluded:
       return "excluded";
     case Reject::kNotWinner:

@@ -37,7 +37,6 @@ enum class Reject {
   kSkew,              // sent_ms too far from our clock
   kNotOrigin,         // announce of attempt 0 or cancel not by the job's origin
   kAnnounceMismatch,  // a later attempt that differs from attempt 0 where it must not
-  kNotAdvertised,     // claim by a peer that does not advertise the model (or not healthy)
   kExcluded,          // claim by a worker excluded from this attempt
   kNotWinner,         // result or failure by a peer known not to win that generation
   kUnknownJob,        // claim/result/cancel for a job we never heard of (ignored, not scored)

@@ -101,13 +101,21 @@ pb::WorkerAdvert WorkerCore::advert() const {
 Publish WorkerCore::publish_advert(Instant now, WallTime wall) {
   pb::GridMessage m;
   *m.mutable_worker_advert() = advert();
-  // Gossipsub does not deliver our own messages: our book checks our claims against this.
   directory_.on_worker_advert(self_, m.worker_advert(), now);
   next_advert_ = now + PeerDirectory::interval(m.worker_advert().advert_interval_ms());
+  if (advert_listeners_ > 0) advert_heard_ = true;
   return {kWorkersTopic, encode_message(std::move(m), wall)};
 }
 
 Publishes WorkerCore::start(Instant now, WallTime wall) { return {publish_advert(now, wall)}; }
+
+void WorkerCore::set_advert_listeners(size_t peers) {
+  if (peers > 0 && advert_listeners_ == 0) {
+    next_advert_ = Instant::min();
+    dirty_ = true;
+  }
+  advert_listeners_ = peers;
+}
 
 Verdict WorkerCore::on_message(const PeerId& author, const std::string& topic, BytesView data,
                                Instant now, WallTime wall) {
@@ -160,6 +168,9 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
       if (f.outcome == FactOutcome::kAdded && ours && !claimed(key)) {
         candidates_[key] = {a, now + std::chrono::milliseconds(a.claim_window_ms())};
       }
+      // Live only: a replay re-sends what its node took, not what its announcer still lacks.
+      const bool again = f.outcome == FactOutcome::kDuplicate || f.outcome == FactOutcome::kAdded;
+      if (again && ours && arrival == Arrival::kLive) on_announce_again(a, wall);
       return verdict_of(f);
     }
     case pb::GridMessage::kClaim:
@@ -181,15 +192,37 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
   return {Validation::kIgnore, Reject::kMalformed, "no body"};
 }
 
+void WorkerCore::on_announce_again(const pb::JobAnnounce& a, WallTime wall) {
+  // Delivered already: its announcer lacks our claim or result (lost on their way to it, or
+  // published before it followed the model), so both go out again. Receivers that have them
+  // ignore the copies.
+  const std::vector<pb::JobResult> mine = book_.results_by(a.job_id(), self_);
+  std::set<uint32_t> attempts;
+  for (const pb::JobResult& r : mine) attempts.insert(r.attempt());
+  for (uint32_t k : attempts) {
+    pb::GridMessage m;
+    m.mutable_claim()->set_job_id(a.job_id());
+    m.mutable_claim()->set_attempt(k);
+    repairs_.push_back({jobs_topic(a.model()), encode_message(std::move(m), wall)});
+  }
+  for (const pb::JobResult& r : mine) {
+    pb::GridMessage m;
+    *m.mutable_result() = r;
+    repairs_.push_back({kResultsTopic, encode_message(std::move(m), wall)});
+  }
+}
+
 WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
   Actions out;
-  decide_claims(now, wall, out);
-  check_running(now, out);
-  make_claims(now, wall, out);
+  out.publish = std::exchange(repairs_, {});
+  // The advert first: it may be what lets us claim (advert_heard_), and goes out before them.
   if (now >= next_advert_) {
     prune(now);
     out.publish.push_back(publish_advert(now, wall));
   }
+  decide_claims(now, wall, out);
+  check_running(now, out);
+  make_claims(now, wall, out);
   dirty_ = false;
   return out;
 }
@@ -253,7 +286,7 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     const std::optional<JobStatus> st = book_.status(kv.first.job_id, now);
     return !st || is_finished(st->state) || st->attempt != kv.first.attempt;
   });
-  if (!config_.healthy || candidates_.empty()) return;
+  if (!config_.healthy || !advert_heard_ || candidates_.empty()) return;
   const size_t busy = slots_busy();
   if (busy >= config_.slots) return;
 
@@ -278,8 +311,6 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   const auto chosen = choose_claims(open, config_.models, self_, {}, config_.slots - busy);
   if (chosen.empty()) return;
 
-  // Our book checks our own claims against our advert as of now (health may have changed).
-  directory_.on_worker_advert(self_, advert(), now);
   for (const pb::JobAnnounce* a : chosen) {
     const ClaimKey key{a->job_id(), a->attempt()};
     const Candidate& cand = candidates_.at(key);

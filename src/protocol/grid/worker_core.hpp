@@ -74,6 +74,12 @@ class WorkerCore {
   std::vector<std::string> topics() const;
   // The first WorkerAdvert.
   Publishes start(Instant now, WallTime wall);
+  // How many peers subscribe to aipg/1/workers, as the shell sees it. The first advert usually
+  // goes out before any peer listens and reaches nobody: when the first listener comes, the
+  // next advert is due at once. Nothing is claimed before an advert went out to a listener, so
+  // API nodes know us (and count us live) by the time our claims come.
+  void set_advert_listeners(size_t peers);
+  bool advert_heard() const { return advert_heard_; }
   Verdict on_message(const PeerId& author, const std::string& topic, BytesView data, Instant now,
                      WallTime wall);
   // The same for a message as the router delivered it: the ids of job facts are remembered,
@@ -118,6 +124,9 @@ class WorkerCore {
   Verdict handle(const PeerId& author, BytesView data, Instant now, WallTime wall, Arrival arrival,
                  bool* fact);
   Publish publish_advert(Instant now, WallTime wall);
+  // An announce of a job we delivered (republished, or a next attempt) says the job is still
+  // open at its announcer: our claims and results for it are published again.
+  void on_announce_again(const pb::JobAnnounce& a, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
   void check_running(Instant now, Actions& out);
   void make_claims(Instant now, WallTime wall, Actions& out);
@@ -128,6 +137,9 @@ class WorkerCore {
   PeerDirectory directory_;
   JobBook book_;
   Instant next_advert_ = kNever;
+  size_t advert_listeners_ = 0;
+  bool advert_heard_ = false;  // an advert went out while a peer listened
+  Publishes repairs_;          // claims and results published again, sent at the next tick
   bool dirty_ = false;
   Instant next_loosen_ = kNever;  // when the claim bound next widens for a waiting candidate
   std::map<ClaimKey, Candidate> candidates_;

@@ -237,7 +237,8 @@ TEST_F(RestoreTest, APeerThatRestartedQuicklyGetsAReplay) {
   };
   const Instant t1 = kT0 + seconds(1);
   ASSERT_EQ(node_advert(111, t1).validation, Validation::kAccept);
-  EXPECT_EQ(replays(t1), 0u);  // a node heard for the first time needs no history
+  // A node heard for the first time is sent everything kept (docs/protocol.md §8).
+  EXPECT_EQ(replays(t1), 1u);
   const Instant t2 = t1 + seconds(5);
   ASSERT_EQ(node_advert(111, t2).validation, Validation::kAccept);
   EXPECT_EQ(replays(t2), 0u);  // the same run, on time

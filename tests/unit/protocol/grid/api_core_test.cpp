@@ -173,6 +173,10 @@ TEST_F(ApiNodeCoreTest, TopicsAndStartAdvert) {
 TEST_F(ApiNodeCoreTest, TickAdvertisesEveryIntervalWithOpenJobs) {
   core.start(kT0, wall(kT0));
   submit(request(), kT0);
+  // A model we did not follow before: advertised at once (others replay what we missed of it).
+  Publishes first = core.tick(kT0, wall(kT0));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(decode(first[0]).node_advert().models(0), kModel);
   EXPECT_TRUE(core.tick(kT0 + seconds(4), wall(kT0 + seconds(4))).empty());
   const Instant t = kT0 + seconds(5);
   Publishes ps = core.tick(t, wall(t));
@@ -297,10 +301,10 @@ TEST_F(ApiNodeCoreTest, BadMessagesAreRejectedAndCounted) {
   const JobId id = submit(request(), kT0);
   const Bytes junk = {0xff, 0xff, 0xff};
   EXPECT_EQ(deliver(kW1, kResultsTopic, junk, kT0).validation, Validation::kReject);
-  // A claim from a worker that never advertised the model.
-  Verdict v = deliver(kW1, jobs_topic(kModel), claim(id, 0, kT0), kT0);
+  // A claim on the results topic.
+  Verdict v = deliver(kW1, kResultsTopic, claim(id, 0, kT0), kT0);
   EXPECT_EQ(v.validation, Validation::kReject);
-  EXPECT_EQ(v.reason, Reject::kNotAdvertised);
+  EXPECT_EQ(v.reason, Reject::kBadField);
   // A body on the wrong topic.
   advertise(kW2, kT0);
   v = deliver(kW2, kResultsTopic, claim(id, 0, kT0), kT0);
@@ -310,8 +314,8 @@ TEST_F(ApiNodeCoreTest, BadMessagesAreRejectedAndCounted) {
   v = deliver(kW2, jobs_topic(kModel), claim(job(9), 0, kT0), kT0);
   EXPECT_EQ(v.validation, Validation::kIgnore);
   EXPECT_EQ(v.reason, Reject::kUnknownJob);
-  EXPECT_EQ(core.rejections(), (std::map<std::string, uint64_t>{
-                                   {"bad_field", 1}, {"malformed", 1}, {"not_advertised", 1}}));
+  EXPECT_EQ(core.rejections(),
+            (std::map<std::string, uint64_t>{{"bad_field", 2}, {"malformed", 1}}));
   // Each rejection is its author's fault and lowers its app score (P5); the ignore does not.
   EXPECT_EQ(core.app_score(kW1, kT0), -2.0);
   EXPECT_EQ(core.app_score(kW2, kT0), -1.0);

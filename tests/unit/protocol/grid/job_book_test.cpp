@@ -292,17 +292,18 @@ TEST_F(JobBookTest, ClaimRules) {
                  Reject::kUnknownJob);
   EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id, 7), kT0), FactOutcome::kRejected,
                  Reject::kBadField);  // beyond max_attempts
+  // A claim stands on its own (docs/protocol.md §4): what its author advertised, or whether we
+  // heard it at all, does not decide whether it counts.
   for (const auto& p : {kOtherModel, kUnhealthy, kUnknown}) {
-    EXPECT_VERDICT(book.add_claim(p, claim(id), kT0), FactOutcome::kRejected,
-                   Reject::kNotAdvertised);
+    EXPECT_VERDICT(book.add_claim(p, claim(id), kT0), FactOutcome::kAdded);
   }
-  // The latest advert counts, live or not (docs/protocol.md §4): at kT0 + 200 s every worker
-  // is gone, yet its claim is kept, answered stale since the attempt has lapsed by then.
+  // At kT0 + 200 s every worker is gone, yet a claim then is kept, answered stale since the
+  // attempt has lapsed by then.
   EXPECT_VERDICT(book.add_claim(kWorkers[1], claim(id), kT0 + 200s), FactOutcome::kIgnored,
                  Reject::kUnknownJob);
   EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id), kT0), FactOutcome::kAdded);
   EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id), kT0), FactOutcome::kDuplicate);
-  EXPECT_EQ(book.view(id, kT0).value().claims, 2u);
+  EXPECT_EQ(book.view(id, kT0).value().claims, 5u);
 
   const auto id2 = job_id(2);
   ASSERT_EQ(book.add_announce(kOrigin, announce(id2, {}, 0, {kWorkers[2]}), kT0).outcome,
@@ -591,6 +592,74 @@ TEST_F(JobBookTest, LeaseLapseReannouncesOnTheOrigin) {
   v = book.view(id, lapse + 1s).value();
   EXPECT_EQ(v.state, JobState::kProcessing);
   EXPECT_EQ(v.generations[0].winner, ranked[1]);
+}
+
+// The start-up race of issue 13: a worker's first advert went out before it had peers, so its
+// claim reaches a node before any advert of it. The claim counts the same as in a book that
+// heard the advert first, and the books agree on the winner and on the result.
+TEST_F(JobBookTest, AClaimBeforeItsAuthorsAdvertCountsAsAfterIt) {
+  const auto id = job_id(1);
+  const PeerId newcomer = peer(40);
+  PeerDirectory early_dir, late_dir;
+  JobBook early(early_dir), late(late_dir);
+  for (JobBook* b : {&early, &late}) {
+    ASSERT_EQ(b->add_announce(kOrigin, announce(id), kT0).outcome, FactOutcome::kAdded);
+  }
+  early_dir.on_worker_advert(newcomer, worker_advert(kModel, true, 5'000), kT0);
+  EXPECT_VERDICT(early.add_claim(newcomer, claim(id), kT0 + 10ms), FactOutcome::kAdded);
+  EXPECT_VERDICT(late.add_claim(newcomer, claim(id), kT0 + 10ms), FactOutcome::kAdded);
+  late_dir.on_worker_advert(newcomer, worker_advert(kModel, true, 5'000), kT0 + 2s);
+  for (JobBook* b : {&early, &late}) {
+    EXPECT_VERDICT(b->add_result(newcomer, result(id, 0, 0), kT0 + 3s), FactOutcome::kAdded);
+    const auto v = b->view(id, kT0 + 3s).value();
+    EXPECT_EQ(v.state, JobState::kDone);
+    EXPECT_EQ(v.generations[0].result_author, newcomer);
+  }
+}
+
+// A winner no advert of which has come is not gone at once (its advert may be on its way), but
+// kMissedAdverts default advert intervals after its claim, as a live worker that then went
+// silent would be; its advert, once heard, decides instead.
+TEST_F(JobBookTest, AWinnerWithoutAnAdvertIsGoneThreeDefaultIntervalsAfterItsClaim) {
+  const auto id = job_id(1);
+  Timing t;
+  t.lease_ms = 600'000;
+  ASSERT_EQ(book.add_announce(kOrigin, announce(id, t), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(kUnknown, claim(id), kT0 + 1s).outcome, FactOutcome::kAdded);
+  const Instant gone = kT0 + 1s + kMissedAdverts * kDefaultAdvertInterval;
+  EXPECT_TRUE(book.due_reannounces(kOrigin, gone - 1ms).empty());
+  const auto due = book.due_reannounces(kOrigin, gone);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].excluded(0), mh(kUnknown));
+  // Heard after all, with a long interval: live, so nothing lapses.
+  dir.on_worker_advert(kUnknown, worker_advert(kModel, true, 60'000), kT0 + 2s);
+  EXPECT_TRUE(book.due_reannounces(kOrigin, gone).empty());
+}
+
+// A job can be finished and then not (two announcers' `excluded` lists merge and take the
+// counted result's claim away). prune() had dropped it from the jobs due_reannounces scans,
+// so nobody announced it again; it is scanned again once prune() sees it open.
+TEST_F(JobBookTest, AJobReopenedAfterPruneIsAnnouncedAgain) {
+  const auto id = job_id(1);
+  dir.on_node_advert(kOrigin, node_advert(1'000), kT0);  // gone from kT0 + 3 s
+  ASSERT_EQ(book.add_announce(kOrigin, announce(id), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_announce(kNodeA, announce(id, {}, 1, {kWorkers[0]}), kT0 + 20s).outcome,
+            FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(kWorkers[1], claim(id, 1), kT0 + 20s).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_result(kWorkers[1], result(id, 1, 0), kT0 + 22s).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(state(id, kT0 + 22s), JobState::kDone);
+  book.prune(kT0 + 23s);
+  // The other announcer of attempt 1 excluded worker 1: the union does too.
+  ASSERT_EQ(book.add_announce(kNodeB, announce(id, {}, 1, {kWorkers[1]}), kT0 + 24s).outcome,
+            FactOutcome::kAdded);
+  const Instant later = kT0 + 40s;  // past attempt 1's lease
+  EXPECT_NE(state(id, later), JobState::kDone);
+  book.prune(later);
+  const std::optional<PeerId> announcer = dir.announcer(id, kOrigin, later);
+  ASSERT_TRUE(announcer);
+  const auto due = book.due_reannounces(*announcer, later);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].attempt(), 2u);
 }
 
 TEST_F(JobBookTest, LeaseLapseReannouncesOnTheTakeoverNodeWhenOriginIsGone) {

@@ -27,10 +27,9 @@ TEST(GridTypes, FinishedStates) {
 }
 
 constexpr Reject kAllRejects[] = {
-    Reject::kMalformed, Reject::kTooLarge,  Reject::kMissingField,     Reject::kBadField,
-    Reject::kSkew,      Reject::kNotOrigin, Reject::kAnnounceMismatch, Reject::kNotAdvertised,
-    Reject::kExcluded,  Reject::kNotWinner, Reject::kUnknownJob,       Reject::kExpired,
-    Reject::kBadReplay,
+    Reject::kMalformed, Reject::kTooLarge,   Reject::kMissingField,     Reject::kBadField,
+    Reject::kSkew,      Reject::kNotOrigin,  Reject::kAnnounceMismatch, Reject::kExcluded,
+    Reject::kNotWinner, Reject::kUnknownJob, Reject::kExpired,          Reject::kBadReplay,
 };
 
 TEST(GridTypes, RejectLabelsAreDistinctSnakeCase) {

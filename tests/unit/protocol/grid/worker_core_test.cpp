@@ -159,6 +159,7 @@ struct Grid {
   Clock clock;
   WorkerCore w;
   explicit Grid(WorkerConfig cfg = config(), const PeerId& self = kSelf) : w(self, std::move(cfg)) {
+    w.set_advert_listeners(1);  // an API node listens: our adverts reach it
     w.start(clock.now, clock.wall());
     hear(kOrigin, kNodesTopic, node_advert_msg(clock));
     for (const auto& o : kOthers) hear(o, kWorkersTopic, worker_advert_msg(kModel, clock));
@@ -215,10 +216,8 @@ TEST(WorkerCore, VerdictsForTheValidator) {
   EXPECT_EQ(v.reason, Reject::kNotOrigin);
   EXPECT_EQ(g.hear_announce(a).validation, Validation::kAccept);
   EXPECT_EQ(g.hear_announce(a).validation, Validation::kIgnore);  // duplicate
-  // A claim by a peer that never advertised the model.
-  v = g.hear_claim(peer(99), a.job_id());
-  EXPECT_EQ(v.validation, Validation::kReject);
-  EXPECT_EQ(v.reason, Reject::kNotAdvertised);
+  // A claim stands on its own: one by a peer we have no advert of counts too.
+  EXPECT_EQ(g.hear_claim(peer(99), a.job_id()).validation, Validation::kAccept);
   EXPECT_EQ(g.hear_claim(kOthers[0], a.job_id()).validation, Validation::kAccept);
   // A cancel not by the origin.
   v = g.hear(kOthers[0], jobs_topic(kModel), cancel_msg(a.job_id(), g.clock));
@@ -343,6 +342,8 @@ TEST(WorkerCore, TwoGenerationsTwoWorkers) {
   WorkerCore a(a_id, config());
   WorkerCore b(b_id, config());
   // Each hears the other's advert and the API node's.
+  a.set_advert_listeners(1);
+  b.set_advert_listeners(1);
   const Publishes adv_a = a.start(clock.now, clock.wall());
   const Publishes adv_b = b.start(clock.now, clock.wall());
   a.on_message(b_id, kWorkersTopic, adv_b[0].data, clock.now, clock.wall());
@@ -645,6 +646,71 @@ TEST(WorkerCore, ResultTextIsMadeValidUtf8) {
   EXPECT_EQ(
       m.result().text(),
       "ok \xC3\xA9 \xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+// --- start-up and repair (issue 13) ------------------------------------------------------------
+
+// A worker's first advert goes out before it has peers and reaches nobody. It claims nothing until
+// an advert has gone out while a peer listened, and the first listener makes that advert due at
+// once instead of an advert interval later.
+TEST(WorkerCore, ClaimsNothingUntilAnAdvertWentOutToAListener) {
+  Clock clock;
+  WorkerCore w(kSelf, config());
+  w.start(clock.now, clock.wall());
+  EXPECT_FALSE(w.advert_heard());
+  const pb::JobAnnounce a = announce(job_id(1));
+  w.on_message(kOrigin, jobs_topic(kModel), announce_msg(a, clock), clock.now, clock.wall());
+  clock.advance(milliseconds(kWindowMs));
+  EXPECT_TRUE(claims_in(w.tick(clock.now, clock.wall()).publish, clock).empty());
+  EXPECT_GT(w.next_deadline(), clock.now);
+
+  w.set_advert_listeners(1);
+  EXPECT_LE(w.next_deadline(), clock.now);  // due now
+  const WorkerCore::Actions act = w.tick(clock.now, clock.wall());
+  ASSERT_FALSE(act.publish.empty());
+  EXPECT_TRUE(decode(act.publish[0], clock).has_worker_advert());  // the advert goes first
+  EXPECT_TRUE(w.advert_heard());
+  const auto claims = claims_in(act.publish, clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].job_id(), a.job_id());
+}
+
+// The announcer lacks what a worker delivered (it did not follow the model yet when the claim and
+// result went by): it publishes the announce again, and the worker answers with its claim and
+// result again, so the job can finish there.
+TEST(WorkerCore, AnAnnounceOfAJobItDeliveredMakesItPublishClaimAndResultAgain) {
+  Grid g;
+  const pb::JobAnnounce a = announce(job_id(1));
+  g.hear_announce(a);
+  g.tick();
+  const WorkerCore::Actions started = g.after_window();
+  ASSERT_EQ(started.start.size(), 1u);
+  const Publishes first =
+      g.w.finished(started.start[0].key, "The end.", 2, "stop", g.clock.now, g.clock.wall());
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(g.tick().publish.empty());
+
+  // The same announce again (a republish: a new message, a duplicate fact).
+  EXPECT_EQ(g.hear_announce(a).validation, Validation::kIgnore);
+  const Publishes again = g.tick().publish;
+  const auto claims = claims_in(again, g.clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].attempt(), 0u);
+  size_t results = 0;
+  for (const Publish& p : again) {
+    const pb::GridMessage m = decode(p, g.clock);
+    if (!m.has_result()) continue;
+    ++results;
+    EXPECT_EQ(p.topic, kResultsTopic);
+    EXPECT_EQ(m.result().text(), "The end.");
+    EXPECT_EQ(m.result().job_id(), a.job_id());
+  }
+  EXPECT_EQ(results, 1u);
+  // A job it did not deliver: no result goes out.
+  const pb::JobAnnounce b = announce(job_id(2));
+  g.hear_announce(b);
+  g.hear_announce(b);
+  for (const Publish& p : g.tick().publish) EXPECT_FALSE(decode(p, g.clock).has_result());
 }
 
 }  // namespace

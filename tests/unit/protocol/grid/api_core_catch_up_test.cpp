@@ -1,0 +1,163 @@
+// ApiNodeCore catching up (docs/protocol.md §8, issue 13): whoever may lack facts is sent them —
+// a node heard for the first time, a node that starts following a model — our own announces
+// included; the first listener gets our advert at once; a worker that appears gets the unclaimed
+// jobs of its model at once, not after their republish back-off.
+#include <gtest/gtest.h>
+
+#include "protocol/gossipsub/signing.hpp"
+#include "protocol/grid/api_core.hpp"
+#include "protocol/grid/topics.hpp"
+#include "test_ids.hpp"
+
+namespace aipg::grid {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::kT0;
+using testing::wall;
+
+constexpr char kModel[] = "org/model";
+
+class CountingRng final : public runtime::Rng {
+ public:
+  void fill(MutBytesView out) override {
+    for (uint8_t& b : out) b = static_cast<uint8_t>(++n_ * 131);
+  }
+
+ private:
+  uint64_t n_ = 0;
+};
+
+wire::KeyPair key(uint8_t n) { return *wire::KeyPair::from_seed(Bytes(32, n)); }
+PeerId id_of(const wire::KeyPair& k) { return PeerId::from_public_key(k.public_key()); }
+
+ApiNodeCore::SubmitRequest request() {
+  ApiNodeCore::SubmitRequest r;
+  r.model = kModel;
+  r.prompt = "Once upon a time";
+  r.params.set_max_length(64);
+  return r;
+}
+
+Bytes node_advert(std::vector<std::string> models, Instant now) {
+  pb::GridMessage m;
+  m.mutable_node_advert()->set_advert_interval_ms(5000);
+  m.mutable_node_advert()->set_started_ms(111);
+  for (auto& model : models) m.mutable_node_advert()->add_models(std::move(model));
+  return encode_message(std::move(m), wall(now));
+}
+
+Bytes worker_advert(uint32_t free, Instant now) {
+  pb::GridMessage m;
+  pb::WorkerAdvert* a = m.mutable_worker_advert();
+  a->add_models()->set_name(kModel);
+  a->set_slots_total(1);
+  a->set_slots_free(free);
+  a->set_healthy(true);
+  a->set_advert_interval_ms(5000);
+  return encode_message(std::move(m), wall(now));
+}
+
+struct CatchUpTest : ::testing::Test {
+  CountingRng rng;
+  const wire::KeyPair self_key = key(1);
+  ApiNodeCore core{id_of(self_key), ApiNodeConfig{}, rng};
+  uint64_t seqno = 1;
+
+  // Submits, and hands the core its announce as the router would have signed it.
+  JobId submit(Instant now) {
+    auto s = core.submit(request(), now, wall(now));
+    EXPECT_TRUE(s.has_value());
+    for (Publish& p : s->second) {
+      core.on_published(*gossipsub::make_signed_message(self_key, p.topic, p.data, seqno++), now);
+    }
+    return s->first;
+  }
+  Verdict hear(const PeerId& from, const std::string& topic, const Bytes& data, Instant now) {
+    return core.on_message(from, topic, data, now, wall(now));
+  }
+  // What the next tick publishes, by kind.
+  struct Out {
+    size_t replayed = 0, adverts = 0;
+    std::vector<std::string> advert_models;
+    std::vector<JobId> announces;
+  };
+  Out tick(Instant now) {
+    Out out;
+    for (const Publish& p : core.tick(now, wall(now))) {
+      pb::GridMessage m;
+      EXPECT_TRUE(m.ParseFromArray(p.data.data(), int(p.data.size())));
+      if (m.has_replay()) out.replayed += m.replay().messages_size();
+      if (m.has_node_advert()) {
+        ++out.adverts;
+        out.advert_models = {m.node_advert().models().begin(), m.node_advert().models().end()};
+      }
+      if (m.has_announce()) out.announces.push_back(m.announce().job_id());
+    }
+    return out;
+  }
+};
+
+TEST_F(CatchUpTest, ANodeHeardForTheFirstTimeIsSentOurOwnAnnounces) {
+  core.start(kT0, wall(kT0));
+  submit(kT0);
+  submit(kT0);
+  const Instant t1 = kT0 + seconds(1);
+  ASSERT_EQ(hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t1), t1).validation,
+            Validation::kAccept);
+  EXPECT_EQ(tick(t1).replayed, 2u);
+  const Instant t2 = t1 + seconds(5);  // the same node, on time, following the same models
+  hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t2), t2);
+  EXPECT_EQ(tick(t2).replayed, 0u);
+}
+
+TEST_F(CatchUpTest, ANodeThatStartsFollowingAModelIsSentWhatItMissed) {
+  core.start(kT0, wall(kT0));
+  submit(kT0);
+  const Instant t1 = kT0 + seconds(1);
+  hear(testing::peer(7), kNodesTopic, node_advert({}, t1), t1);
+  EXPECT_EQ(tick(t1).replayed, 1u);  // first hearing
+  const Instant t2 = t1 + seconds(5);
+  hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t2), t2);
+  EXPECT_EQ(tick(t2).replayed, 1u);  // it follows kModel now: what it missed before
+}
+
+TEST_F(CatchUpTest, ModelsOfOtherNodesAreFollowedAndAdvertisedAtOnce) {
+  core.start(kT0, wall(kT0));
+  const Instant t1 = kT0 + milliseconds(100);
+  EXPECT_EQ(tick(t1).adverts, 0u);
+  hear(testing::peer(7), kNodesTopic, node_advert({"other/model"}, t1), t1);
+  EXPECT_EQ(core.models_seen(), std::vector<std::string>{"other/model"});
+  EXPECT_LE(core.next_deadline(), t1);
+  const Out out = tick(t1);
+  EXPECT_EQ(out.adverts, 1u);
+  EXPECT_EQ(out.advert_models, std::vector<std::string>{"other/model"});
+}
+
+TEST_F(CatchUpTest, TheFirstListenerGetsOurAdvertAtOnce) {
+  core.start(kT0, wall(kT0));  // its advert went to nobody
+  const Instant t1 = kT0 + milliseconds(300);
+  EXPECT_GT(core.next_deadline(), t1);
+  core.set_advert_listeners(1);
+  EXPECT_LE(core.next_deadline(), t1);
+  EXPECT_EQ(tick(t1).adverts, 1u);
+  core.set_advert_listeners(2);  // more listeners: nothing new to say
+  EXPECT_GT(core.next_deadline(), t1);
+}
+
+TEST_F(CatchUpTest, AWorkerThatAppearsGetsTheUnclaimedJobsOfItsModelAtOnce) {
+  core.start(kT0, wall(kT0));
+  const JobId id = submit(kT0);
+  // No worker: nothing to republish for (the back-off grows meanwhile: next look at kT0 + 6 s).
+  EXPECT_TRUE(tick(kT0 + seconds(2)).announces.empty());
+  const Instant t = kT0 + seconds(3);
+  // A worker without a free slot is no reason; one with a free slot is.
+  hear(testing::peer(20), kWorkersTopic, worker_advert(0, t), t);
+  EXPECT_TRUE(tick(t).announces.empty());
+  hear(testing::peer(21), kWorkersTopic, worker_advert(1, t), t);
+  EXPECT_EQ(tick(t).announces, std::vector<JobId>{id});
+}
+
+}  // namespace
+}  // namespace aipg::grid
