@@ -35,9 +35,8 @@ json::object horde_status(const grid::JobView& v, const QueueInfo& q,
   }
   const bool done = v.state == grid::JobState::kDone;
   const bool faulted = v.state == grid::JobState::kFaulted || v.state == grid::JobState::kCancelled;
-  // Each generation of a job runs on a different worker (one claim per worker and attempt).
-  const size_t n = v.generations.size();
-  const bool possible = done || faulted || q.workers >= n;
+  // One worker can run every generation (one claim per generation: docs/protocol.md §4).
+  const bool possible = done || faulted || q.workers > 0;
   json::object o;
   o["id"] = job_id_text(v.id);
   o["finished"] = finished;
@@ -56,13 +55,9 @@ json::object horde_status(const grid::JobView& v, const QueueInfo& q,
     o["message"] = "cancelled: " + v.reason;
   } else if (faulted) {
     o["message"] = "faulted: " + v.reason;
-  } else if (!possible && q.workers == 0) {
+  } else if (!possible) {
     o["message"] = "no live worker serves model " + v.announce->model() +
                    " now; the request waits until one comes or its ttl ends";
-  } else if (!possible) {
-    o["message"] = "the request's " + std::to_string(n) +
-                   " generations need as many workers, and only " + std::to_string(q.workers) +
-                   " serve model " + v.announce->model() + " now";
   }
   o["generations"] = std::move(gens);
   return o;

@@ -41,18 +41,18 @@ bool is_excluded(const pb::JobAnnounce& a, const PeerId& p) {
                      [&](const std::string& e) { return same_peer(p, e); });
 }
 
-// Where the author's claim stands among the attempt's claims that count (0 = lowest rank), if
-// it has one. Claims of workers the attempt excludes do not count (see add_announce).
-std::optional<size_t> position(const std::map<Rank, PeerId>& claims,
-                               const std::map<PeerId, Rank>& claimed, const PeerId& author,
-                               const pb::JobAnnounce& attempt) {
-  auto it = claimed.find(author);
-  if (it == claimed.end()) return std::nullopt;
+// Where the author's claims stand among the attempt's claims that count (0 = lowest rank),
+// ascending; empty when it has none. Claims of workers the attempt excludes do not count (see
+// add_announce).
+std::vector<size_t> positions(const std::map<Rank, PeerId>& claims, const PeerId& author,
+                              const pb::JobAnnounce& attempt) {
+  std::vector<size_t> out;
   size_t pos = 0;
-  for (auto c = claims.begin(); c->first != it->second; ++c) {
-    if (!is_excluded(attempt, c->second)) ++pos;
+  for (const auto& [rank, who] : claims) {
+    if (who == author) out.push_back(pos);
+    if (!is_excluded(attempt, who)) ++pos;
   }
-  return pos;
+  return out;
 }
 
 // Two announces of one attempt that differ only in `excluded` (two announcers on either side of
@@ -73,7 +73,9 @@ bool same_slot(const Fact& a, const Fact& b) {
   return a.attempt() == b.attempt() && a.generation() == b.generation();
 }
 
-bool same_attempt(const pb::Claim& a, const pb::Claim& b) { return a.attempt() == b.attempt(); }
+bool same_claim(const pb::Claim& a, const pb::Claim& b) {
+  return a.attempt() == b.attempt() && a.slot() == b.slot();
+}
 
 bool attempt_in_range(const pb::JobAnnounce& ref, uint32_t attempt) {
   return attempt < std::max<uint32_t>(ref.max_attempts(), 1);
@@ -108,9 +110,9 @@ std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt*
   if (at && is_excluded(at->announce, author)) {
     return verdict(FactOutcome::kRejected, Reject::kExcluded);
   }
-  const std::optional<size_t> pos =
-      at ? position(at->claims, at->claimed, author, at->announce) : std::optional<size_t>();
-  if (!pos) {
+  const std::vector<size_t> pos =
+      at ? positions(at->claims, author, at->announce) : std::vector<size_t>();
+  if (pos.empty()) {
     // No claim known yet (claims and results travel on different topics): wait for it.
     if (merge_pending(held, author, fact, received, same_slot<Fact>)) {
       return verdict(FactOutcome::kDuplicate);
@@ -119,11 +121,11 @@ std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt*
     held.push_back({author, fact, received});
     return verdict(FactOutcome::kHeld);
   }
-  // More claims only push a position down (to a higher generation), so a claim behind the
-  // generation never counts — unless two `excluded` lists of the attempt merge and drop claims
-  // before it (add_announce). The fact is therefore kept, and rejected.
-  behind = *pos > fact.generation();
-  winner = *pos == fact.generation();
+  // More claims only push a position down (to a higher generation), so when every claim of the
+  // author is behind the generation none can count — unless two `excluded` lists of the attempt
+  // merge and drop claims before them (add_announce). The fact is therefore kept, and rejected.
+  behind = pos.front() > fact.generation();
+  winner = std::find(pos.begin(), pos.end(), fact.generation()) != pos.end();
   return std::nullopt;
 }
 
@@ -201,7 +203,7 @@ FactVerdict JobBook::add_claim(const PeerId& author, const pb::Claim& c, Instant
   auto jit = jobs_.find(c.job_id());
   if (jit != jobs_.end()) return claim_into(jit->second, author, c, received);
   if (Early* e = early_for(c.job_id(), received)) {
-    if (!merge_pending(e->claims, author, c, received, same_attempt)) {
+    if (!merge_pending(e->claims, author, c, received, same_claim)) {
       e->claims.push_back({author, c, received});
     }
   }
@@ -217,7 +219,7 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
       return verdict(FactOutcome::kRejected, Reject::kBadField);
     }
     // Its attempt's announce is still on its way: check the claim when it comes.
-    if (!merge_pending(job.held_claims, author, c, received, same_attempt) &&
+    if (!merge_pending(job.held_claims, author, c, received, same_claim) &&
         job.held_claims.size() < config_.max_held_per_job) {
       job.held_claims.push_back({author, c, received});
     }
@@ -227,11 +229,14 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
   // A claim stands on its own (docs/protocol.md §4): its author's adverts are not asked, so its
   // fate cannot depend on whether it arrived before them.
   if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
-  if (at.claimed.contains(author)) return verdict(FactOutcome::kDuplicate);
+  if (c.slot() >= std::max<uint32_t>(ref.n(), 1)) {
+    return verdict(FactOutcome::kRejected, Reject::kBadField);
+  }
+  if (at.claimed.contains({author, c.slot()})) return verdict(FactOutcome::kDuplicate);
 
-  const Rank rank = claim_rank(ref.job_id(), as_bytes(ref.nonce()), c.attempt(), author);
+  const Rank rank = claim_rank(ref.job_id(), as_bytes(ref.nonce()), c.attempt(), author, c.slot());
   at.claims.emplace(rank, author);
-  at.claimed.emplace(author, rank);
+  at.claimed.emplace(std::pair{author, c.slot()}, rank);
   at.claim_received.emplace(rank, received);
   job.derived.reset();
   release_held(job, author, c.attempt());
@@ -319,7 +324,14 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
 // than race_grace after every claim ahead of it breaks the rules.
 FactVerdict JobBook::behind_verdict(const Attempt& at, const PeerId& author,
                                     Instant received) const {
-  const Rank mine = at.claimed.at(author);
+  // The claims ahead of the author's best one.
+  Rank mine{};
+  bool any = false;
+  for (auto it = at.claimed.lower_bound({author, 0});
+       it != at.claimed.end() && it->first.first == author; ++it) {
+    if (!any || it->second < mine) mine = it->second;
+    any = true;
+  }
   std::optional<Instant> latest;
   for (auto it = at.claim_received.begin(); it != at.claim_received.end() && it->first < mine;
        ++it) {
@@ -437,10 +449,14 @@ bool JobBook::lapsed(const Job& job, const Derived& d, uint32_t attempt, Instant
 // the advert it did not send: it is gone kMissedAdverts default intervals after its claim.
 bool JobBook::winner_gone(const Attempt& at, const PeerId& winner, Instant now) const {
   if (directory_.worker_advert(winner) != nullptr) return !directory_.worker_live(winner, now);
-  auto rank = at.claimed.find(winner);
-  if (rank == at.claimed.end()) return true;
-  const Instant claimed = at.claim_received.at(rank->second);
-  return now - claimed >= kMissedAdverts * kDefaultAdvertInterval;
+  std::optional<Instant> claimed;
+  for (auto it = at.claimed.lower_bound({winner, 0});
+       it != at.claimed.end() && it->first.first == winner; ++it) {
+    const Instant t = at.claim_received.at(it->second);
+    claimed = claimed ? std::min(*claimed, t) : t;
+  }
+  if (!claimed) return true;
+  return now - *claimed >= kMissedAdverts * kDefaultAdvertInterval;
 }
 
 std::pair<JobState, std::string> JobBook::state_of(const Job& job, const Derived& d,
@@ -520,10 +536,21 @@ void JobBook::for_each_status(
 }
 
 bool JobBook::has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) const {
+  return claims_by(id, attempt, peer) > 0;
+}
+
+size_t JobBook::claims_by(const JobId& id, uint32_t attempt, const PeerId& peer) const {
   auto jit = jobs_.find(id);
-  if (jit == jobs_.end()) return false;
+  if (jit == jobs_.end()) return 0;
   auto ait = jit->second.attempts.find(attempt);
-  return ait != jit->second.attempts.end() && ait->second.claimed.contains(peer);
+  if (ait == jit->second.attempts.end()) return 0;
+  const auto& claimed = ait->second.claimed;
+  size_t n = 0;
+  for (auto it = claimed.lower_bound({peer, 0}); it != claimed.end() && it->first.first == peer;
+       ++it) {
+    ++n;
+  }
+  return n;
 }
 
 std::vector<pb::JobResult> JobBook::results_by(const JobId& id, const PeerId& author) const {

@@ -83,8 +83,10 @@ class JobBook {
   // should attempt 0 disagree, the later attempts were forged and are dropped). The first announce
   // of an attempt is kept, later ones are kDuplicate. Over max_jobs: kIgnored(kTooLarge).
   FactVerdict add_announce(const PeerId& author, const pb::JobAnnounce& a, Instant received);
-  // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kExcluded). A claim needs no
-  // advert of its author (docs/protocol.md §4: it stands on its own, whatever came first).
+  // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kExcluded); kRejected(kBadField)
+  // for a slot ≥ n (an author may claim one attempt once per slot, so as to run several of its
+  // generations). A claim needs no advert of its author (docs/protocol.md §4: it stands on its
+  // own, whatever came first).
   // Facts of an unknown job or attempt are nonetheless kept a while (bounded) and replayed when
   // the announce comes, since gossipsub does not order messages of different authors. A valid
   // claim for an attempt already lapsed or superseded is kept (it can still decide who won) but
@@ -111,8 +113,9 @@ class JobBook {
   // or attempt). view() only shows the latest attempt's; a worker running an earlier one needs
   // its own.
   std::vector<PeerId> winners(const JobId& id, uint32_t attempt) const;
-  // Whether the book holds a claim by `peer` for that attempt.
+  // Whether the book holds a claim by `peer` for that attempt; how many (one per slot).
   bool has_claim(const JobId& id, uint32_t attempt, const PeerId& peer) const;
+  size_t claims_by(const JobId& id, uint32_t attempt, const PeerId& peer) const;
   // The results `author` published for a job that the book keeps, every attempt and generation
   // (for a worker to publish its own again).
   std::vector<pb::JobResult> results_by(const JobId& id, const PeerId& author) const;
@@ -154,11 +157,11 @@ class JobBook {
     bool done = false;
   };
   struct Attempt {
-    pb::JobAnnounce announce;                // the first valid one of this attempt
-    Instant received{};                      // the earliest receipt of it: the lease starts here
-    std::map<Rank, PeerId> claims;           // by rank: the first n are the winners
-    std::map<PeerId, Rank> claimed;          // author → rank of its claim
-    std::map<Rank, Instant> claim_received;  // when each claim was received
+    pb::JobAnnounce announce;       // the first valid one of this attempt
+    Instant received{};             // the earliest receipt of it: the lease starts here
+    std::map<Rank, PeerId> claims;  // by rank: the first n are the winners
+    std::map<std::pair<PeerId, uint32_t>, Rank> claimed;  // (author, slot) → rank of that claim
+    std::map<Rank, Instant> claim_received;               // when each claim was received
     // Results and failures of authors with a claim whose position is at most the generation
     // (more claims only push a position down, so the others can never count); view() derives
     // which of them count. generation → author → result / authors.

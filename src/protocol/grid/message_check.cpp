@@ -109,6 +109,7 @@ Verdict check_attempt(const std::string& field, uint32_t attempt, const CheckLim
 Verdict check_claim(const pb::Claim& c, const CheckLimits& l) {
   AIPG_GRID_CHECK(check_exact("claim.job_id", c.job_id(), kJobIdSize));
   AIPG_GRID_CHECK(check_attempt("claim.attempt", c.attempt(), l));
+  AIPG_GRID_CHECK(check_range("claim.slot", c.slot(), 0, l.max_n - 1));
   return std::nullopt;
 }
 

@@ -25,7 +25,8 @@ static_assert(sizeof(Rank) == crypto_hash_sha256_BYTES);
 
 }  // namespace
 
-Rank claim_rank(const JobId& job_id, BytesView nonce, uint32_t attempt, const PeerId& worker) {
+Rank claim_rank(const JobId& job_id, BytesView nonce, uint32_t attempt, const PeerId& worker,
+                uint32_t slot) {
   uint8_t attempt_be[4];
   put_be32(attempt_be, attempt);
   Sha256 h;
@@ -33,6 +34,11 @@ Rank claim_rank(const JobId& job_id, BytesView nonce, uint32_t attempt, const Pe
   h.add(nonce);
   h.add(attempt_be);
   h.add(worker.multihash());
+  if (slot > 0) {
+    uint8_t slot_be[4];
+    put_be32(slot_be, slot);
+    h.add(slot_be);
+  }
   return h.finish();
 }
 

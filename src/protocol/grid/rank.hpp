@@ -6,8 +6,10 @@
 
 namespace aipg::grid {
 
-// SHA-256(job_id ‖ nonce ‖ attempt as 4 bytes big-endian ‖ worker peer id multihash).
-Rank claim_rank(const JobId& job_id, BytesView nonce, uint32_t attempt, const PeerId& worker);
+// SHA-256(job_id ‖ nonce ‖ attempt as 4 bytes big-endian ‖ worker peer id multihash), and for a
+// worker's further claims on the attempt (slot s > 0) ‖ s as 4 bytes big-endian.
+Rank claim_rank(const JobId& job_id, BytesView nonce, uint32_t attempt, const PeerId& worker,
+                uint32_t slot = 0);
 
 // SHA-256(job_id ‖ API node peer id multihash): the lowest live API node takes over a job whose
 // origin is gone.

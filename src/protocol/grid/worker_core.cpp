@@ -200,10 +200,14 @@ void WorkerCore::on_announce_again(const pb::JobAnnounce& a, WallTime wall) {
   std::set<uint32_t> attempts;
   for (const pb::JobResult& r : mine) attempts.insert(r.attempt());
   for (uint32_t k : attempts) {
-    pb::GridMessage m;
-    m.mutable_claim()->set_job_id(a.job_id());
-    m.mutable_claim()->set_attempt(k);
-    repairs_.push_back({jobs_topic(a.model()), encode_message(std::move(m), wall)});
+    const size_t slots = book_.claims_by(a.job_id(), k, self_);
+    for (uint32_t s = 0; s < slots; ++s) {
+      pb::GridMessage m;
+      m.mutable_claim()->set_job_id(a.job_id());
+      m.mutable_claim()->set_attempt(k);
+      m.mutable_claim()->set_slot(s);
+      repairs_.push_back({jobs_topic(a.model()), encode_message(std::move(m), wall)});
+    }
   }
   for (const pb::JobResult& r : mine) {
     pb::GridMessage m;
@@ -238,23 +242,23 @@ void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
     cit = pending_claims_.erase(cit);
     const std::optional<JobView> view = book_.view(key.job_id, now);
     if (!view || is_finished(view->state)) continue;
+    // Every generation we win (one per claim of ours: docs/protocol.md §4) that is not running.
     const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
-    auto it = std::find(winners.begin(), winners.end(), self_);
-    if (it == winners.end()) continue;
-    const uint32_t g = uint32_t(it - winners.begin());
-    if (g >= view->generations.size() || view->generations[g].result != nullptr) continue;
     const pb::JobAnnounce& a = *view->announce;
-    Run run{{key.job_id, key.attempt, g},
-            a.model(),
-            a.prompt(),
-            a.params(),
-            {a.messages().begin(), a.messages().end()},
-            {}};
-    // check_announce has parsed the origin already.
-    if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
-    out.start.push_back(run);
-    const RunKey run_key = run.key;
-    running_[run_key] = {std::move(run), to_unix_ms(wall)};
+    for (uint32_t g = 0; g < winners.size() && g < view->generations.size(); ++g) {
+      const RunKey run_key{key.job_id, key.attempt, g};
+      if (winners[g] != self_ || view->generations[g].result != nullptr ||
+          running_.contains(run_key)) {
+        continue;
+      }
+      Run run{
+          run_key, a.model(), a.prompt(), a.params(), {a.messages().begin(), a.messages().end()},
+          {}};
+      // check_announce has parsed the origin already.
+      if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
+      out.start.push_back(run);
+      running_[run_key] = {std::move(run), to_unix_ms(wall)};
+    }
   }
 }
 
@@ -280,11 +284,13 @@ void WorkerCore::check_running(Instant now, Actions& out) {
 }
 
 void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
-  // Only the latest attempt of a job still open is worth a claim; the rest are forgotten.
+  // Only the latest attempt of a job still open is worth a claim, and only while we have a slot
+  // of it left to claim (one per generation); the rest are forgotten.
   std::erase_if(candidates_, [&](const auto& kv) {
-    if (claimed(kv.first)) return true;
     const std::optional<JobStatus> st = book_.status(kv.first.job_id, now);
-    return !st || is_finished(st->state) || st->attempt != kv.first.attempt;
+    if (!st || is_finished(st->state) || st->attempt != kv.first.attempt) return true;
+    const size_t n = std::max<uint32_t>(1, kv.second.announce.n());
+    return book_.claims_by(kv.first.job_id, kv.first.attempt, self_) >= n;
   });
   if (!config_.healthy || !advert_heard_ || candidates_.empty()) return;
   const size_t busy = slots_busy();
@@ -294,12 +300,17 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
   next_loosen_ = kNever;
   for (const auto& [key, cand] : candidates_) {
     const pb::JobAnnounce& a = cand.announce;
+    if (pending_claims_.contains(key)) continue;  // our last claim on it is in its window
     // Served: a late claim could only displace a winner that has started.
     if (now >= cand.window_end &&
         book_.status(key.job_id, now)->claims >= std::max<uint32_t>(1, a.n())) {
       continue;
     }
-    if (!likely_winner(a, now, cand.window_end)) {
+    // We claimed it and its window is over, yet it has fewer claims than generations (fewer
+    // workers than generations, or they are busy): we claim another of its slots, to run another
+    // generation ourselves.
+    const bool more = book_.has_claim(key.job_id, key.attempt, self_);
+    if (!more && !likely_winner(a, now, cand.window_end)) {
       const int64_t k = windows_past(a, now, cand.window_end);
       next_loosen_ = std::min(next_loosen_,
                               cand.window_end + k * std::chrono::milliseconds(a.claim_window_ms()));
@@ -317,6 +328,7 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     pb::GridMessage m;
     m.mutable_claim()->set_job_id(a->job_id());
     m.mutable_claim()->set_attempt(a->attempt());
+    m.mutable_claim()->set_slot(uint32_t(book_.claims_by(key.job_id, key.attempt, self_)));
     book_.add_claim(self_, m.claim(), now);
     // A claim made after the window waits a window of its own, so that the other late
     // claimants' claims reach us before anyone starts (docs/protocol.md §4).
@@ -325,7 +337,6 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     pending_claims_[key] = decide;
     out.publish.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});
   }
-  for (const pb::JobAnnounce* a : chosen) candidates_.erase(ClaimKey{a->job_id(), a->attempt()});
 }
 
 bool WorkerCore::likely_winner(const pb::JobAnnounce& a, Instant now, Instant window_end) const {

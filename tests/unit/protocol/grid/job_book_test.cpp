@@ -312,6 +312,44 @@ TEST_F(JobBookTest, ClaimRules) {
                  Reject::kExcluded);
 }
 
+// One claim per slot (docs/protocol.md §4): a worker may win several generations of one job.
+TEST_F(JobBookTest, OneWorkerClaimsTwoSlotsAndWinsBothGenerations) {
+  const auto id = job_id(1);
+  ASSERT_EQ(book.add_announce(kOrigin, announce(id, {.n = 2}), kT0).outcome, FactOutcome::kAdded);
+  pb::Claim second = claim(id);
+  second.set_slot(1);
+  EXPECT_VERDICT(book.add_claim(kWorkers[0], claim(id), kT0), FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_claim(kWorkers[0], second, kT0), FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_claim(kWorkers[0], second, kT0), FactOutcome::kDuplicate);
+  pb::Claim third = claim(id);
+  third.set_slot(2);  // n is 2
+  EXPECT_VERDICT(book.add_claim(kWorkers[0], third, kT0), FactOutcome::kRejected,
+                 Reject::kBadField);
+  EXPECT_EQ(book.claims_by(id, 0, kWorkers[0]), 2u);
+  EXPECT_EQ(book.winners(id, 0), (std::vector<PeerId>{kWorkers[0], kWorkers[0]}));
+  EXPECT_VERDICT(book.add_result(kWorkers[0], result(id, 0, 1), kT0 + 2s), FactOutcome::kAdded);
+  EXPECT_VERDICT(book.add_result(kWorkers[0], result(id, 0, 0), kT0 + 2s), FactOutcome::kAdded);
+  EXPECT_EQ(state(id, kT0 + 2s), JobState::kDone);
+
+  // With another worker's claim, the winners are the two best of the three claims by rank,
+  // whoever made them.
+  const auto id2 = job_id(2);
+  const auto a2 = announce(id2, {.n = 2});
+  ASSERT_EQ(book.add_announce(kOrigin, a2, kT0).outcome, FactOutcome::kAdded);
+  pb::Claim slot1 = claim(id2);
+  slot1.set_slot(1);
+  ASSERT_EQ(book.add_claim(kWorkers[1], claim(id2), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(kWorkers[0], slot1, kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(book.add_claim(kWorkers[0], claim(id2), kT0).outcome, FactOutcome::kAdded);
+  std::vector<std::pair<Rank, PeerId>> all = {
+      {claim_rank(id2, as_bytes(a2.nonce()), 0, kWorkers[0], 0), kWorkers[0]},
+      {claim_rank(id2, as_bytes(a2.nonce()), 0, kWorkers[0], 1), kWorkers[0]},
+      {claim_rank(id2, as_bytes(a2.nonce()), 0, kWorkers[1], 0), kWorkers[1]}};
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(book.winners(id2, 0), (std::vector<PeerId>{all[0].second, all[1].second}));
+  EXPECT_EQ(book.view(id2, kT0).value().claims, 3u);
+}
+
 TEST_F(JobBookTest, QueuedClaimedProcessing) {
   const auto id = job_id(1);
   ASSERT_EQ(book.add_announce(kOrigin, announce(id), kT0).outcome, FactOutcome::kAdded);

@@ -35,6 +35,16 @@ std::string hex(const Rank& r) { return to_hex(r); }
 TEST(GridRank, ClaimRankKnownAnswer) {
   EXPECT_EQ(hex(claim_rank(counting_job(), counting_nonce(), 0x01020304, peer(7))),
             "d975c1c33448a48512642219b6137e402778abc8e1b26e7563e4685e6bd13768");
+  // Slot 0 is the same claim as before slots existed.
+  EXPECT_EQ(hex(claim_rank(counting_job(), counting_nonce(), 0x01020304, peer(7), 0)),
+            "d975c1c33448a48512642219b6137e402778abc8e1b26e7563e4685e6bd13768");
+}
+
+// A worker's further claims on an attempt append their slot (4 bytes, big-endian):
+//   … +bytes([7]*32)+bytes([0,0,0,2])
+TEST(GridRank, ClaimRankOfAFurtherSlotKnownAnswer) {
+  EXPECT_EQ(hex(claim_rank(counting_job(), counting_nonce(), 0x01020304, peer(7), 2)),
+            "34c8f3f39c532547061a36fc50e7dbb6a0ea2615ed8f0420dad226cedcd93291");
 }
 
 //   python3 -c "import hashlib; print(hashlib.sha256(bytes(range(16))+bytes([0x12,0x20])

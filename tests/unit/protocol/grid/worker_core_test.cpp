@@ -713,5 +713,52 @@ TEST(WorkerCore, AnAnnounceOfAJobItDeliveredMakesItPublishClaimAndResultAgain) {
   for (const Publish& p : g.tick().publish) EXPECT_FALSE(decode(p, g.clock).has_result());
 }
 
+// issue 13: `n` generations with fewer than `n` workers. Alone, with one slot, a worker claims
+// slot 0, runs the generation it wins, then claims slot 1 (the attempt still has fewer claims
+// than generations) and runs the other one.
+TEST(WorkerCore, OneWorkerWithOneSlotRunsBothGenerationsInTurn) {
+  Grid g;
+  const pb::JobAnnounce a = announce(job_id(1), /*n=*/2);
+  g.hear_announce(a);
+  auto claims = claims_in(g.tick().publish, g.clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].slot(), 0u);
+  WorkerCore::Actions act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_TRUE(claims_in(act.publish, g.clock).empty());  // its one slot is busy
+  const RunKey first = act.start[0].key;
+  ASSERT_EQ(g.w.finished(first, "one", 1, "stop", g.clock.now, g.clock.wall()).size(), 1u);
+  claims = claims_in(g.tick().publish, g.clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].slot(), 1u);
+  act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_NE(act.start[0].key.generation, first.generation);
+  ASSERT_EQ(g.w.finished(act.start[0].key, "two", 1, "stop", g.clock.now, g.clock.wall()).size(),
+            1u);
+  EXPECT_EQ(g.w.book().view(a.job_id(), g.clock.now)->state, JobState::kDone);
+  // Nothing more to claim or run.
+  act = g.after_window();
+  EXPECT_TRUE(claims_in(act.publish, g.clock).empty());
+  EXPECT_TRUE(act.start.empty());
+}
+
+// With two slots, the second claim goes out as soon as the first claim's window is over, and
+// both generations run at once.
+TEST(WorkerCore, OneWorkerWithTwoSlotsRunsBothGenerationsAtOnce) {
+  Grid g(config(2));
+  const pb::JobAnnounce a = announce(job_id(1), /*n=*/2);
+  g.hear_announce(a);
+  ASSERT_EQ(claims_in(g.tick().publish, g.clock).size(), 1u);
+  WorkerCore::Actions act = g.after_window();
+  EXPECT_EQ(act.start.size(), 1u);
+  const auto claims = claims_in(act.publish, g.clock);
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].slot(), 1u);
+  act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(g.w.running(), 2u);
+}
+
 }  // namespace
 }  // namespace aipg::grid
