@@ -12,14 +12,6 @@
 namespace aipg::sim {
 namespace {
 
-// Scoring on, with topic scores (P4, invalid messages) on the jobs topics and `extra`.
-gossipsub::PeerScoreParams scoring(const GridNetOptions& gopts, std::vector<std::string> extra) {
-  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
-  for (const auto& m : gopts.models) extra.push_back(grid::jobs_topic(m));
-  for (const auto& t : extra) score.topics[t] = gossipsub::default_topic_score_params();
-  return score;
-}
-
 // How many of the rogue's messages the API nodes rejected for `reason`.
 size_t rejected_by_api_nodes(GridNet& g, grid::Reject reason) {
   size_t n = 0;
@@ -52,7 +44,6 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 5;
   GridNetOptions gopts;
-  opts.config.score = scoring(gopts, {});
   RouterNet net(opts);
   GridNet g(net, gopts);
   const size_t rogue = net.add_node();
@@ -85,6 +76,8 @@ TEST(GridJobs, ClaimsFromAPeerThatAdvertisesNothingChangeNoBookAndScoreItDown) {
   }
   EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotAdvertised), 0u);
   expect_scored_down(net, g, rogue);
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who, rogue), 0) << who;
 }
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
@@ -96,7 +89,6 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 9;
   GridNetOptions gopts;
-  opts.config.score = scoring(gopts, {grid::kResultsTopic});
   RouterNet net(opts);
   GridNet g(net, gopts);
 
@@ -165,6 +157,8 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   }
   EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
   expect_scored_down(net, g, rogue);
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who, rogue), 0) << who;
 }
 
 }  // namespace
