@@ -4,7 +4,7 @@
 #include "app/commands.hpp"
 #include "app/grid_host.hpp"
 #include "app/json_lines.hpp"
-#include "app/version.hpp"
+#include "app/role_config.hpp"
 #include "base/log.hpp"
 #include "node/api_node_service.hpp"
 
@@ -17,10 +17,7 @@ int run_bootstrap(const HostOptions& o) {
     return gh.error().code == Errc::invalid_argument ? 2 : 1;
   }
   GridHost& g = **gh;
-  grid::ApiNodeConfig cfg;
-  cfg.advertise = false;
-  cfg.version = kVersion;
-  grid::ApiNodeCore core(g.host().peer_id(), cfg, g.rt().rng);
+  grid::ApiNodeCore core(g.host().peer_id(), bootstrap_config(), g.rt().rng);
   g.set_app_score([&](const wire::PeerId& p) { return core.app_score(p, g.rt().clock.now()); });
   node::ApiNodeService service(g.rt(), g.pubsub(), core);
   if (auto bound = g.start(); !bound) {

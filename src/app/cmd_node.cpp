@@ -15,6 +15,7 @@
 #include "app/commands.hpp"
 #include "app/grid_host.hpp"
 #include "app/json_lines.hpp"
+#include "app/role_config.hpp"
 #include "app/version.hpp"
 #include "base/log.hpp"
 #include "node/output_stream_receiver.hpp"
@@ -242,20 +243,12 @@ int run_node(const NodeOptions& o) {
   }
   GridHost& g = **gh;
 
-  grid::ApiNodeConfig cfg;
-  cfg.version = kVersion;
-  cfg.persist = *store != nullptr;
-  cfg.report_changes = true;
-  cfg.default_claim_window_ms = o.claim_window_ms;
-  cfg.default_ttl_ms = uint64_t(o.ttl_s) * 1000;
-  cfg.book.keep_finished = std::chrono::seconds(o.keep_finished_s);
-  cfg.limits.max_prompt_bytes = o.max_prompt_bytes;
-  cfg.http_url = o.public_url.empty() ? "http://" + o.http : o.public_url;
-  if (auto s = cfg.validate(); !s) {
-    log::error("grid settings: {}", s.error().message);
+  auto cfg = api_node_config(o, *store != nullptr);
+  if (!cfg) {
+    log::error("grid settings: {}", cfg.error().message);
     return 2;
   }
-  grid::ApiNodeCore core(g.host().peer_id(), cfg, g.rt().rng);
+  grid::ApiNodeCore core(g.host().peer_id(), *cfg, g.rt().rng);
   g.set_app_score([&](const wire::PeerId& p) { return core.app_score(p, g.rt().clock.now()); });
 
   grid::Publishes restored;

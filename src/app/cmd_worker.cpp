@@ -5,7 +5,7 @@
 #include "app/commands.hpp"
 #include "app/grid_host.hpp"
 #include "app/json_lines.hpp"
-#include "app/version.hpp"
+#include "app/role_config.hpp"
 #include "app/worker_backend.hpp"
 #include "app/worker_config.hpp"
 #include "base/log.hpp"
@@ -13,40 +13,6 @@
 #include "worker/worker_service.hpp"
 
 namespace aipg::app {
-namespace {
-
-struct ModelPlan {
-  std::vector<grid::WorkerModel> models;
-  std::map<std::string, std::string> backend_names;
-};
-
-// --model GRID_NAME[=BACKEND_NAME], or the config file's `models` with their own caps.
-Result<ModelPlan> plan_models(const WorkerOptions& o) {
-  ModelPlan p;
-  if (!o.models.empty()) {
-    for (const std::string& m : o.models) {
-      const size_t eq = m.find('=');
-      std::string grid = m.substr(0, eq);
-      if (grid.empty()) return make_error(Errc::invalid_argument, "--model " + m + ": empty name");
-      if (eq != std::string::npos) p.backend_names[grid] = m.substr(eq + 1);
-      p.models.push_back({grid, o.max_length, o.max_context_length});
-    }
-    return p;
-  }
-  for (const WorkerModelOption& m : o.model_table) {
-    if (!m.backend_name.empty()) p.backend_names[m.name] = m.backend_name;
-    p.models.push_back({m.name, m.max_length ? m.max_length : o.max_length,
-                        m.max_context_length ? m.max_context_length : o.max_context_length});
-  }
-  if (p.models.empty()) {
-    return make_error(Errc::invalid_argument,
-                      "--model: at least one needed (or `models` in the --config file)");
-  }
-  return p;
-}
-
-}  // namespace
-
 int run_worker(const WorkerOptions& flags) {
   WorkerOptions o = flags;
   if (auto s = apply_worker_config(o); !s) {
@@ -74,23 +40,14 @@ int run_worker(const WorkerOptions& flags) {
     return gh.error().code == Errc::invalid_argument ? 2 : 1;
   }
   GridHost& g = **gh;
-  grid::WorkerConfig cfg;
-  cfg.models = models->models;
-  cfg.slots = o.slots;
-  cfg.name = o.name.empty() ? "worker-" + g.host().peer_id().to_base58().substr(46) : o.name;
-  cfg.backend_kind = kind;
-  cfg.version = kVersion;
+  const grid::WorkerConfig cfg = worker_config(o, *models, g.host().peer_id(), kind);
   grid::WorkerCore core(g.host().peer_id(), cfg);
   g.set_app_score([&](const wire::PeerId& p) { return core.app_score(p, g.rt().clock.now()); });
   std::unique_ptr<worker::Backend> backend =
       make_backend(*spec, o, cfg.name, g.rt(), g.asio().context());
   node::OutputStreamSender output(g.host());
-  worker::WorkerServiceConfig wc;
-  wc.backend_models = models->backend_names;
-  wc.drain = std::chrono::milliseconds(o.drain_ms);
-  wc.health_interval = std::chrono::milliseconds(o.health_interval_ms);
-  wc.timeout_base = std::chrono::milliseconds(o.timeout_base_ms);
-  worker::WorkerService service(g.rt(), g.pubsub(), core, *backend, wc, &output);
+  worker::WorkerService service(g.rt(), g.pubsub(), core, *backend,
+                                worker_service_config(o, *models), &output);
   auto bound = g.start();
   if (!bound) {
     log::error("{}", bound.error().message);

@@ -11,26 +11,17 @@ Result<std::unique_ptr<GridHost>> GridHost::create(const HostOptions& o) {
   return std::unique_ptr<GridHost>(new GridHost(std::move(plan)));
 }
 
-GridHost::GridHost(HostPlan plan) : plan_(std::move(plan)), rt_(asio_.runtime()) {
-  host_ = std::make_unique<node::Host>(rt_, plan_.key, plan_.host);
-  gossipsub::GossipsubConfig cfg;
-  gossipsub::PeerScoreParams params = gossipsub::default_peer_score_params();
-  // P5: the grid role's tally of each peer's rule breaking (docs/protocol.md §7), already
-  // negative and decaying; weighted 1 so that a few rejected messages cross gossip_threshold.
-  params.app_specific_weight = 1;
-  cfg.score = std::move(params);
-  cfg.app_score = [this](const wire::PeerId& p) { return app_score_ ? app_score_(p) : 0.0; };
-  pubsub_ = std::make_unique<node::GossipsubService>(*host_, std::move(cfg));
-  discovery_ = std::make_unique<node::Discovery>(*host_, plan_.discovery);
-  discovery_->set_protect([this](const wire::PeerId& p) { return pubsub_->in_mesh(p); });
-  pubsub_->set_on_px(
-      [this](const std::vector<wire::PeerId>& peers) { discovery_->add_candidates(peers); });
+GridHost::GridHost(HostPlan plan) : rt_(asio_.runtime()) {
+  grid_ = std::make_unique<node::GridHost>(
+      rt_, std::move(plan.key),
+      node::GridHostConfig{std::move(plan.host), std::move(plan.discovery),
+                           std::move(plan.listen)});
 }
 
 Result<std::vector<wire::Multiaddr>> GridHost::start() {
-  AIPG_TRY_ASSIGN(auto bound, listen_and_announce(*host_, plan_.listen));
-  pubsub_->start();
-  discovery_->start();
+  AIPG_TRY_ASSIGN(auto bound, grid_->listen());
+  announce_listening(grid_->host(), bound);
+  grid_->start();
   return bound;
 }
 
@@ -56,7 +47,7 @@ void GridHost::run_until_drained(Drain drain) {
             [this] {
               // A moment for the last publishes to leave, then close gracefully and stop.
               rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] {
-                host_->close();
+                grid_->host().close();
                 rt_.timers.schedule_at(rt_.clock.now() + 200ms, [this] { asio_.stop(); });
               });
             },

@@ -1,6 +1,7 @@
-// What every grid role (node, worker, bootstrap) runs under its core: the Asio runtime, a host
-// with discovery, and gossipsub with peer scoring whose P5 is the role's own tally of rule
-// breaking. Built from the host flags; errors name the flag.
+// What every grid role (node, worker, bootstrap) runs under its core as a process: the Asio
+// runtime, node::GridHost on it (host, discovery, gossipsub with the grid's scoring), and the
+// process's life: the ready line, signals, draining. Built from the host flags; errors name the
+// flag.
 #pragma once
 
 #include <functional>
@@ -8,22 +9,22 @@
 
 #include "app/host_boot.hpp"
 #include "io/asio/asio_runtime.hpp"
-#include "node/gossipsub_service.hpp"
+#include "node/grid_host.hpp"
 
 namespace aipg::app {
 
 class GridHost {
  public:
-  using AppScoreFn = std::function<double(const wire::PeerId&)>;
+  using AppScoreFn = node::AppScoreFn;
 
   // `app_score` may be set later with set_app_score (the core needs the host's peer id first).
   static Result<std::unique_ptr<GridHost>> create(const HostOptions& o);
 
   io::AsioRuntime& asio() { return asio_; }
   runtime::Runtime& rt() { return rt_; }
-  node::Host& host() { return *host_; }
-  node::GossipsubService& pubsub() { return *pubsub_; }
-  void set_app_score(AppScoreFn fn) { app_score_ = std::move(fn); }
+  node::Host& host() { return grid_->host(); }
+  node::GossipsubService& pubsub() { return grid_->pubsub(); }
+  void set_app_score(AppScoreFn fn) { grid_->set_app_score(std::move(fn)); }
 
   // Binds, announces (the ready line), starts gossipsub and discovery.
   Result<std::vector<wire::Multiaddr>> start();
@@ -38,13 +39,9 @@ class GridHost {
  private:
   explicit GridHost(HostPlan plan);
 
-  HostPlan plan_;
   io::AsioRuntime asio_;
   runtime::Runtime rt_;
-  AppScoreFn app_score_;
-  std::unique_ptr<node::Host> host_;
-  std::unique_ptr<node::GossipsubService> pubsub_;
-  std::unique_ptr<node::Discovery> discovery_;
+  std::unique_ptr<node::GridHost> grid_;
 };
 
 }  // namespace aipg::app

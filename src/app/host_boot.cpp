@@ -40,10 +40,14 @@ Result<std::vector<wire::Multiaddr>> listen_and_announce(node::Host& host,
   if (!bound) return make_error(bound.error().code, "listen: " + bound.error().message);
   std::vector<wire::Multiaddr> full;
   for (const auto& a : *bound) full.push_back(a.with_p2p(host.peer_id().multihash()));
+  announce_listening(host, full);
+  return full;
+}
+
+void announce_listening(const node::Host& host, const std::vector<wire::Multiaddr>& full) {
   log::info("ready: peer id {}, listening on {}", host.peer_id().to_base58(),
             boost::json::serialize(to_json(full)));
   emit({{"event", "listening"}, {"peer_id", host.peer_id().to_base58()}, {"addrs", to_json(full)}});
-  return full;
 }
 
 }  // namespace aipg::app

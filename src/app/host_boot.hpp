@@ -25,5 +25,7 @@ Result<HostPlan> plan_host(const HostOptions& o);
 // {"event":"listening","peer_id","addrs"} and returns the full addresses (with /p2p/).
 Result<std::vector<wire::Multiaddr>> listen_and_announce(node::Host& host,
                                                          const std::vector<wire::Multiaddr>& at);
+// The announcement alone, for addresses already bound (`full`: with /p2p/).
+void announce_listening(const node::Host& host, const std::vector<wire::Multiaddr>& full);
 
 }  // namespace aipg::app

@@ -1,5 +1,6 @@
 #include "app/worker_backend.hpp"
 
+#include "app/role_config.hpp"
 #include "worker/ollama_backend.hpp"
 #include "worker/openai_backend.hpp"
 #include "worker/test_backend.hpp"
@@ -42,10 +43,7 @@ std::unique_ptr<worker::Backend> make_backend(const BackendSpec& spec, const Wor
     return std::make_unique<worker::OpenAiBackend>(
         io, worker::OpenAiConfig{{spec.url, o.backend_key, {}}, false});
   }
-  return std::make_unique<worker::TestBackend>(
-      rt, worker::TestBackendConfig{name, std::chrono::milliseconds(o.test_delay_ms),
-                                    std::chrono::milliseconds(o.test_token_ms),
-                                    std::chrono::seconds(30)});
+  return std::make_unique<worker::TestBackend>(rt, test_backend_config(o, name));
 }
 
 }  // namespace aipg::app

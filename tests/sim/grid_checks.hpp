@@ -2,7 +2,9 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "grid_net.hpp"
 
@@ -50,6 +52,30 @@ inline std::optional<Outcome> agreed(GridNet& g, RouterNet& net, const grid::Job
     }
   }
   return first;
+}
+
+// The lowest gossipsub score any live grid role gives a live neighbour that is itself a grid
+// role, except `except` (a rogue): honest peers must never fall below 0 (node/grid_scoring.hpp).
+// `who` says which.
+inline double lowest_honest_score(GridNet& g, RouterNet& net, std::string* who,
+                                  std::optional<size_t> except = std::nullopt) {
+  std::vector<size_t> roles = g.api_nodes();
+  roles.insert(roles.end(), g.workers().begin(), g.workers().end());
+  const std::set<size_t> honest(roles.begin(), roles.end());
+  double lowest = 0;
+  for (size_t n : roles) {
+    if (!net.alive(n) || n == except) continue;
+    for (size_t peer : net.neighbours(n)) {
+      if (!honest.count(peer) || peer == except || !net.alive(peer)) continue;
+      const double s = net.router(n).score(net.peer_id(peer), net.now());
+      if (s < lowest) {
+        lowest = s;
+        *who = "node " + std::to_string(n) + " gives node " + std::to_string(peer) + " " +
+               std::to_string(s);
+      }
+    }
+  }
+  return lowest;
 }
 
 }  // namespace aipg::sim

@@ -40,6 +40,8 @@ TEST(GridJobs, JobsCompleteExactlyOnceAndBooksAgree) {
   EXPECT_EQ(done, ids.size());
   // Each run that started either delivered the one accepted result or was stopped.
   EXPECT_GE(g.results_published(), ids.size());
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who), 0) << who;
 }
 
 TEST(GridJobs, CrashedWorkersAndOriginLoseNoJob) {
@@ -74,6 +76,8 @@ TEST(GridJobs, CrashedWorkersAndOriginLoseNoJob) {
         << grid::to_string(o->state);
     EXPECT_EQ(o->state, grid::JobState::kDone) << "lease and takeover should finish it";
   }
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who), 0) << who;
 }
 
 }  // namespace

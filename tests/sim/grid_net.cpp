@@ -1,5 +1,6 @@
 #include "grid_net.hpp"
 
+#include "node/grid_scoring.hpp"
 #include "protocol/grid/topics.hpp"
 
 namespace aipg::sim {
@@ -27,16 +28,18 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
   const size_t total = options_.api_nodes + options_.workers;
   std::vector<size_t> nodes;
   for (size_t i = 0; i < total; ++i) {
-    // P5: the role's own tally of each peer's rule breaking (weighted when scoring is on).
-    GossipsubConfig c = net_.options().config;
-    c.app_score = [this, node = net_.size()](const gossipsub::PeerId& p) {
-      if (auto it = apis_.find(node); it != apis_.end())
-        return it->second->app_score(p, net_.now());
-      if (auto it = worker_cores_.find(node); it != worker_cores_.end()) {
-        return it->second->app_score(p, net_.now());
-      }
-      return 0.0;
-    };
+    // The router settings every shipped grid role runs (scoring with P4 on the grid topics),
+    // P5 from the role's own tally of each peer's rule breaking.
+    GossipsubConfig c =
+        node::grid_gossipsub_config([this, node = net_.size()](const gossipsub::PeerId& p) {
+          if (auto it = apis_.find(node); it != apis_.end()) {
+            return it->second->app_score(p, net_.now());
+          }
+          if (auto it = worker_cores_.find(node); it != worker_cores_.end()) {
+            return it->second->app_score(p, net_.now());
+          }
+          return 0.0;
+        });
     nodes.push_back(net_.add_node(std::move(c)));
   }
   for (size_t n : nodes) net_.connect_random(n, options_.degree);

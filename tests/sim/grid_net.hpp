@@ -2,6 +2,9 @@
 // WorkerCores on RouterNet nodes, their messages carried by the real gossipsub router and
 // validated by the roles themselves (a role's verdict is the router's validation result).
 // Workers "run" a job by waiting a seeded random time, then publishing the result.
+// Every role's router runs the shipped grid settings (node::grid_gossipsub_config: peer scoring,
+// P4 on the grid topics, P5 from the role); RouterNetOptions::config is for the nodes a scenario
+// adds itself (a rogue).
 #pragma once
 
 #include <map>

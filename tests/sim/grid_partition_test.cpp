@@ -62,6 +62,8 @@ TEST(GridJobs, EachSideServesDuringAPartitionAndTheBooksConvergeAfterTheHeal) {
     ASSERT_TRUE(o) << why;
     EXPECT_EQ(o->state, grid::JobState::kDone) << grid::to_string(o->state);
   }
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who), 0) << who;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Rogue peers on the grid: what they publish changes no book, every role rejects it, and the
-// honest neighbours' gossipsub scores for them fall below zero.
+// Rogue peers on the grid: a claimant that never runs what it wins delays jobs by a lapse but loses
+// none; results from a worker that did not win change no book, every role rejects them, and the
+// honest neighbours' gossipsub scores for it fall below zero.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -11,14 +12,6 @@
 
 namespace aipg::sim {
 namespace {
-
-// Scoring on, with topic scores (P4, invalid messages) on the jobs topics and `extra`.
-gossipsub::PeerScoreParams scoring(const GridNetOptions& gopts, std::vector<std::string> extra) {
-  gossipsub::PeerScoreParams score = gossipsub::default_peer_score_params();
-  for (const auto& m : gopts.models) extra.push_back(grid::jobs_topic(m));
-  for (const auto& t : extra) score.topics[t] = gossipsub::default_topic_score_params();
-  return score;
-}
 
 // How many of the rogue's messages the API nodes rejected for `reason`.
 size_t rejected_by_api_nodes(GridNet& g, grid::Reject reason) {
@@ -54,7 +47,6 @@ TEST(GridJobs, ClaimsThatAreNeverRunLoseNoJobAndTheClaimantIsExcluded) {
   RouterNetOptions opts;
   opts.seed = 5;
   GridNetOptions gopts;
-  opts.config.score = scoring(gopts, {});
   RouterNet net(opts);
   GridNet g(net, gopts);
   const size_t rogue = net.add_node();
@@ -95,6 +87,9 @@ TEST(GridJobs, ClaimsThatAreNeverRunLoseNoJobAndTheClaimantIsExcluded) {
   }
   // It won some attempt 0s (ranks are uniform) and each of those was announced again.
   EXPECT_GT(won_by_rogue, 0u);
+  // Its claims broke no rule: no honest peer is scored below 0 for relaying them.
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who, rogue), 0) << who;
 }
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
@@ -106,7 +101,6 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   RouterNetOptions opts;
   opts.seed = 9;
   GridNetOptions gopts;
-  opts.config.score = scoring(gopts, {grid::kResultsTopic});
   RouterNet net(opts);
   GridNet g(net, gopts);
 
@@ -176,6 +170,8 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   }
   EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
   expect_scored_down(net, g, rogue);
+  std::string who;
+  EXPECT_GE(lowest_honest_score(g, net, &who, rogue), 0) << who;
 }
 
 }  // namespace

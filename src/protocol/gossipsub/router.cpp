@@ -119,6 +119,7 @@ void Router::handle_subscriptions(const PeerId& from, PeerState& ps, std::vector
       }
       if (ps.topics.insert(s.topic).second) ++stats_.subscriptions_received;
       topic_peers_[s.topic].insert(from);
+      graft_early(s.topic, from, now);
       continue;
     }
     ps.topics.erase(s.topic);
@@ -131,6 +132,22 @@ void Router::handle_subscriptions(const PeerId& from, PeerState& ps, std::vector
     }
     if (auto f = fanout_.find(s.topic); f != fanout_.end()) f->second.erase(from);
   }
+}
+
+// A peer that subscribes to a topic of ours whose mesh has fewer than D peers is grafted at once,
+// as JOIN grafts the topic peers already known, rather than at the next heartbeat: until then
+// messages we relay in the topic reach nobody, and once grafted IHAVE gossip skips it as a mesh
+// member, so what came in meanwhile would never reach it. (GRAFT may be sent at any time; the
+// heartbeat's mesh maintenance is unchanged.)
+void Router::graft_early(const TopicId& topic, const PeerId& peer, Instant now) {
+  if (!my_topics_.count(topic)) return;
+  std::set<PeerId>& mesh = mesh_[topic];
+  if (mesh.size() >= config_.d || mesh.count(peer) || !is_gossipsub(peer) ||
+      backoff_.is_backing_off_with_slack(topic, peer, now) || score_of(peer, now) < 0) {
+    return;
+  }
+  mesh.insert(peer);
+  graft_peer(topic, peer, now);
 }
 
 std::optional<std::string> Router::check_signature(const Message& m) const {

@@ -156,6 +156,7 @@ class Router {
   void handle_subscriptions(const PeerId& from, PeerState& ps, std::vector<SubOpts>& subs,
                             Instant now);
   void handle_message(const PeerId& from, MessagePtr msg, Instant now);
+  void graft_early(const TopicId& topic, const PeerId& peer, Instant now);
   void settle(const MessageId& id, const PeerId& source, const TopicId& topic,
               ValidationResult result, Instant now);
   void forward(const MessageId& id, const MessagePtr& msg, const PeerId* source,

@@ -236,6 +236,7 @@ Verdict ApiNodeCore::on_pubsub(const gossipsub::Message& m, Instant now, WallTim
     note_changed(h.job);
     f->envelope = gossipsub::encode_message(m);
     keep(*f, h.job, now, wall);
+    note_waiting(h, f->id, now);
   }
   misbehaviour_.judge(f->author, v, now);
   return v;
@@ -331,6 +332,16 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     return !v || v->announce->model() == *model;
   };
   h->fact = is_job_fact(m);
+  auto fact = [&](const FactVerdict& fv) {
+    h->added = fv.outcome == FactOutcome::kAdded;
+    h->waiting = fv.outcome == FactOutcome::kHeld ||
+                 (fv.outcome == FactOutcome::kIgnored && fv.reason == Reject::kUnknownJob);
+    if (fv.outcome == FactOutcome::kDuplicate && arrival == Arrival::kLive &&
+        forward_again(author, h->job, now)) {
+      return Verdict{Validation::kAccept, std::nullopt, "published again"};
+    }
+    return from_fact(fv);
+  };
   if (arrival == Arrival::kReplayed && !h->fact) {
     return reject(Reject::kBadReplay, "a replay carries job facts only");
   }
@@ -350,7 +361,7 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
       h->job = m.announce().job_id();
       if (model_of_jobs_topic(topic) != m.announce().model()) return wrong_topic("announce");
       {
-        Verdict v = from_fact(book_.add_announce(author, m.announce(), now));
+        Verdict v = fact(book_.add_announce(author, m.announce(), now));
         // A replay can bring a job of a model we do not follow yet.
         if (v.validation != Validation::kReject) learn_model(m.announce().model());
         return v;
@@ -358,26 +369,65 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     case pb::GridMessage::kClaim:
       h->job = m.claim().job_id();
       if (!job_topic_ok(m.claim().job_id())) return wrong_topic("claim");
-      return from_fact(book_.add_claim(author, m.claim(), now));
+      return fact(book_.add_claim(author, m.claim(), now));
     case pb::GridMessage::kCancel:
       h->job = m.cancel().job_id();
       if (!job_topic_ok(m.cancel().job_id())) return wrong_topic("cancel");
-      return from_fact(book_.add_cancel(author, m.cancel(), now));
+      return fact(book_.add_cancel(author, m.cancel(), now));
     case pb::GridMessage::kResult:
       h->job = m.result().job_id();
       if (topic != kResultsTopic) return wrong_topic("result");
-      return from_fact(book_.add_result(author, m.result(), now));
+      return fact(book_.add_result(author, m.result(), now));
     case pb::GridMessage::kFailed:
       h->job = m.failed().job_id();
       if (topic != kResultsTopic) return wrong_topic("failed");
-      return from_fact(book_.add_failed(author, m.failed(), now));
+      return fact(book_.add_failed(author, m.failed(), now));
     case pb::GridMessage::BODY_NOT_SET:
       break;
   }
   return {Validation::kIgnore, std::nullopt, "no body we know"};
 }
 
+// A fact we hold, published again by its author as a new message: a republished announce (the
+// origin saw no claim), a worker's claim and result again (their announcer lacks them). We
+// have it, but peers behind us may not, so it is forwarded — once a second per (author, job),
+// so that an author cannot make the grid relay a flood of copies.
+bool ApiNodeCore::forward_again(const PeerId& author, const JobId& job, Instant now) {
+  constexpr size_t kMaxTracked = 1 << 16;
+  constexpr Duration kGap = std::chrono::seconds(1);
+  std::string key = job;
+  key.append(as_chars(author.multihash()));
+  auto it = forwarded_again_.find(key);
+  if (it != forwarded_again_.end()) {
+    if (now - it->second < kGap) return false;
+    it->second = now;
+    return true;
+  }
+  if (forwarded_again_.size() >= kMaxTracked) return false;
+  forwarded_again_.emplace(std::move(key), now);
+  return true;
+}
+
 // --- persistence -----------------------------------------------------------------------------
+
+void ApiNodeCore::note_waiting(const Handled& h, const std::string& id, Instant now) {
+  // Bounded: as many jobs as the book keeps facts of unknown jobs for, as many facts a job as
+  // it holds for one.
+  constexpr size_t kMaxJobs = 4096;
+  if (h.waiting) {
+    auto it = waiting_.find(h.job);
+    if (it == waiting_.end()) {
+      if (waiting_.size() >= kMaxJobs) return;
+      it = waiting_.emplace(h.job, Waiting{now, {}}).first;
+    }
+    if (it->second.ids.size() < config_.book.max_held_per_job) it->second.ids.push_back(id);
+  } else if (h.added) {
+    auto it = waiting_.find(h.job);
+    if (it == waiting_.end()) return;
+    release_.insert(release_.end(), it->second.ids.begin(), it->second.ids.end());
+    waiting_.erase(it);
+  }
+}
 
 void ApiNodeCore::note_changed(const JobId& job) {
   if (config_.report_changes) changed_.push_back(job);
@@ -462,6 +512,11 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     book_.prune(now);
     facts_.prune(now, config_.replay_keep);
     directory_.forget_gone(now);
+    // As long as the book keeps facts of unknown jobs (JobBook's kEarlyKeep).
+    std::erase_if(waiting_,
+                  [&](const auto& kv) { return now - kv.second.first >= std::chrono::minutes(2); });
+    std::erase_if(forwarded_again_,
+                  [&](const auto& kv) { return now - kv.second >= std::chrono::seconds(1); });
     std::erase_if(own_, [&](const JobId& id) { return !book_.status(id, now).has_value(); });
     if (config_.advertise) out.push_back(node_advert(now, wall));
     next_advert_ = now + config_.advert_interval;
@@ -474,6 +529,15 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
       out.push_back({kNodesTopic, encode_message(std::move(m), wall)});
     }
     replay_from_ = kNever;
+  }
+  if (!release_.empty()) {
+    for (pb::Replay& r :
+         facts_.replays_of(release_, config_.replay_max_bytes, config_.limits.max_replay_entries)) {
+      pb::GridMessage m;
+      *m.mutable_replay() = std::move(r);
+      out.push_back({kNodesTopic, encode_message(std::move(m), wall)});
+    }
+    release_.clear();
   }
   if (now >= next_check_ && config_.advertise && now >= reannounce_from_) {
     for (pb::JobAnnounce& a : book_.due_reannounces(self_, now)) {
@@ -537,7 +601,7 @@ void ApiNodeCore::republish(Instant now, WallTime wall, Publishes& out) {
 }
 
 Instant ApiNodeCore::next_deadline() const {
-  if (replay_from_ != kNever) return Instant::min();
+  if (replay_from_ != kNever || !release_.empty()) return Instant::min();
   return std::min(next_advert_, next_check_);
 }
 

@@ -198,14 +198,21 @@ class ApiNodeCore {
   Publish node_advert(Instant now, WallTime wall) const;
   // What handle() (on_message's work) learnt about a message beyond the verdict.
   struct Handled {
-    bool fact = false;  // a job fact (announce, claim, result, failure, cancel)
-    JobId job;          // its job
+    bool fact = false;     // a job fact (announce, claim, result, failure, cancel)
+    JobId job;             // its job
+    bool added = false;    // the book took it as new and valid
+    bool waiting = false;  // the book keeps it until what it needs arrives (not forwarded)
   };
   Verdict handle(const PeerId& author, const std::string& topic, BytesView data, Instant now,
                  WallTime wall, Arrival arrival, Handled* h);
   void keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall);
   void persist_own(const JobId& job, const Bytes& data, WallTime wall);
   void note_changed(const JobId& job);
+  bool forward_again(const PeerId& author, const JobId& job, Instant now);
+  // Facts the book kept without forwarding them (a result before its claim, a claim before its
+  // announce) never reach the peers that rely on us to relay them: once another fact of their
+  // job is taken, they may count now, and are replayed (docs/protocol.md §8).
+  void note_waiting(const Handled& h, const std::string& id, Instant now);
   Verdict take_replay(const pb::Replay& r, Instant now, WallTime wall);
   void note_node_advert(const PeerId& author, const pb::NodeAdvert& a, Instant now);
   Verdict reject(Reject reason, std::string detail);
@@ -235,6 +242,13 @@ class ApiNodeCore {
   uint64_t started_ms_ = 0;       // NodeAdvert.started_ms
   std::vector<Persist> persist_;
   std::vector<JobId> changed_;
+  struct Waiting {
+    Instant first{};
+    std::vector<std::string> ids;  // pubsub message ids, in the FactLog
+  };
+  std::unordered_map<JobId, Waiting> waiting_;
+  std::vector<std::string> release_;                          // ids to replay at the next tick
+  std::unordered_map<std::string, Instant> forwarded_again_;  // job ‖ author → last forward
   struct Republish {
     Instant next{};
     Duration gap{};

@@ -19,8 +19,35 @@ std::optional<SignedFact> signed_fact(const gossipsub::Message& m) {
   return SignedFact{std::move(*author), gossipsub::default_message_id(m), m.topic, *m.data, {}};
 }
 
+namespace {
+
+// Packs envelopes into Replay bodies of at most `max_bytes` of entries and `max_entries` each.
+class ReplayPacker {
+ public:
+  ReplayPacker(size_t max_bytes, size_t max_entries)
+      : max_bytes_(max_bytes), max_entries_(max_entries) {}
+  void add(const Bytes& envelope) {
+    if (envelope.empty()) return;  // ids only
+    if (out_.empty() || size_t(out_.back().messages_size()) >= max_entries_ ||
+        (bytes_ + envelope.size() > max_bytes_ && bytes_ > 0)) {
+      out_.emplace_back();
+      bytes_ = 0;
+    }
+    out_.back().add_messages(std::string(as_chars(envelope)));
+    bytes_ += envelope.size();
+  }
+  std::vector<pb::Replay> take() { return std::move(out_); }
+
+ private:
+  size_t max_bytes_, max_entries_;
+  size_t bytes_ = 0;
+  std::vector<pb::Replay> out_;
+};
+
+}  // namespace
+
 void FactLog::record(const SignedFact& f, Instant received) {
-  if (!ids_.insert(f.id).second) return;
+  if (!seq_of_.try_emplace(f.id, front_seq_ + entries_.size()).second) return;
   if (!entries_.empty()) received = std::max(received, entries_.back().received);
   entries_.push_back({f.id, received, keep_envelopes_ ? f.envelope : Bytes{}});
 }
@@ -29,25 +56,26 @@ std::vector<pb::Replay> FactLog::replays_since(Instant since, size_t max_bytes,
                                                size_t max_entries) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), since,
                              [](const Entry& e, Instant t) { return e.received < t; });
-  std::vector<pb::Replay> out;
-  size_t bytes = 0;
-  for (; it != entries_.end(); ++it) {
-    if (it->envelope.empty()) continue;  // ids only
-    if (out.empty() || size_t(out.back().messages_size()) >= max_entries ||
-        (bytes + it->envelope.size() > max_bytes && bytes > 0)) {
-      out.emplace_back();
-      bytes = 0;
-    }
-    out.back().add_messages(std::string(as_chars(it->envelope)));
-    bytes += it->envelope.size();
+  ReplayPacker pack(max_bytes, max_entries);
+  for (; it != entries_.end(); ++it) pack.add(it->envelope);
+  return pack.take();
+}
+
+std::vector<pb::Replay> FactLog::replays_of(const std::vector<std::string>& ids, size_t max_bytes,
+                                            size_t max_entries) const {
+  ReplayPacker pack(max_bytes, max_entries);
+  for (const std::string& id : ids) {
+    auto it = seq_of_.find(id);
+    if (it != seq_of_.end()) pack.add(entries_[it->second - front_seq_].envelope);
   }
-  return out;
+  return pack.take();
 }
 
 void FactLog::prune(Instant now, Duration keep) {
   while (!entries_.empty() && now - entries_.front().received >= keep) {
-    ids_.erase(entries_.front().id);
+    seq_of_.erase(entries_.front().id);
     entries_.pop_front();
+    ++front_seq_;
   }
 }
 

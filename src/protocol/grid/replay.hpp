@@ -11,7 +11,7 @@
 #include <deque>
 #include <functional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -49,10 +49,13 @@ class FactLog {
   // A fact the book took at `received` (not decreasing from call to call). Known ids are
   // ignored.
   void record(const SignedFact& f, Instant received);
-  bool knows(const std::string& id) const { return ids_.contains(id); }
+  bool knows(const std::string& id) const { return seq_of_.contains(id); }
   // The facts received at or after `since`, oldest first, packed into Replay bodies of at most
   // `max_bytes` of entries and `max_entries` entries each (an entry larger goes alone).
   std::vector<pb::Replay> replays_since(Instant since, size_t max_bytes, size_t max_entries) const;
+  // The same for the facts with these ids (those still kept), in the order given.
+  std::vector<pb::Replay> replays_of(const std::vector<std::string>& ids, size_t max_bytes,
+                                     size_t max_entries) const;
   // Forgets facts received at now - keep or earlier.
   void prune(Instant now, Duration keep);
   size_t size() const { return entries_.size(); }
@@ -63,8 +66,9 @@ class FactLog {
     Instant received{};
     Bytes envelope;
   };
-  std::deque<Entry> entries_;  // arrival order, so received order
-  std::unordered_set<std::string> ids_;
+  std::deque<Entry> entries_;                         // arrival order, so received order
+  uint64_t front_seq_ = 0;                            // the sequence number of entries_.front()
+  std::unordered_map<std::string, uint64_t> seq_of_;  // id → its entry's sequence number
   bool keep_envelopes_;
 };
 

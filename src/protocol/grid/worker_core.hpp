@@ -104,6 +104,7 @@ class WorkerCore {
   size_t running() const { return running_.size(); }
   // Slots taken by runs and by claims still in their window.
   size_t slots_busy() const;
+  const PeerId& self() const { return self_; }
   const PeerDirectory& directory() const { return directory_; }
   const JobBook& book() const { return book_; }
 

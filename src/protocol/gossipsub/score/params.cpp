@@ -125,6 +125,18 @@ Result<void> validate_topic(const TopicScoreParams& t, const std::string& prefix
 
 Result<void> TopicScoreParams::validate() const { return validate_topic(*this, ""); }
 
+const TopicScoreParams* PeerScoreParams::find_topic(const TopicId& topic) const {
+  if (auto it = topics.find(topic); it != topics.end()) return &it->second;
+  // Longest prefix first: the map is sorted, so a prefix sorts before every topic it starts,
+  // and walking back from the topic's place meets the longer of two nested prefixes first.
+  auto it = topic_prefixes.upper_bound(topic);
+  while (it != topic_prefixes.begin()) {
+    --it;
+    if (topic.starts_with(it->first)) return &it->second;
+  }
+  return nullptr;
+}
+
 Result<void> PeerScoreParams::validate() const {
   // Sorted, so the same bad configuration always reports the same topic.
   std::vector<const TopicId*> names;
@@ -133,6 +145,11 @@ Result<void> PeerScoreParams::validate() const {
   std::sort(names.begin(), names.end(), [](const auto* a, const auto* b) { return *a < *b; });
   for (const TopicId* name : names) {
     AIPG_TRY(validate_topic(topics.at(*name), "topic \"" + *name + "\": "));
+  }
+  for (const auto& [prefix, t] : topic_prefixes) {
+    // An empty prefix would score every topic, which is what `topics` exists to say.
+    if (prefix.empty()) return bad("", "topic_prefixes", "free of empty prefixes");
+    AIPG_TRY(validate_topic(t, "topic prefix \"" + prefix + "\": "));
   }
 
   if (const char* f = first_non_finite({

@@ -3,6 +3,9 @@
 // w₄(tᵢ)*P₄(tᵢ))) + w₅*P₅ + w₆*P₆ + w₇*P₇"
 // "If a topic is not configured, a peer's behavior in that topic will not contribute to their
 // score."
+// A topic is configured by name (`topics`) or, for families of topics an application opens at
+// run time (one per model, say), by prefix (`topic_prefixes`): a local extension, since the
+// score is never shared.
 //
 // Contract:
 // - The structs are plain values; `validate()` refuses what the spec's "Constraints" column and
@@ -17,6 +20,7 @@
 //   application mesh; the reasoning is next to them in params.cpp.
 #pragma once
 
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +70,9 @@ struct TopicScoreParams {
 struct PeerScoreParams {
   // Topics scored; a message or mesh event in any other topic changes nothing.
   std::unordered_map<TopicId, TopicScoreParams> topics;
+  // Topics scored by prefix: a topic with no entry in `topics` takes the parameters of the
+  // longest prefix here that it starts with. Prefixes are non-empty.
+  std::map<std::string, TopicScoreParams> topic_prefixes;
   // Caps the positive sum over topics (0 = no cap); penalties below it are never cut.
   double topic_score_cap = 0;
 
@@ -94,6 +101,10 @@ struct PeerScoreParams {
   // How long a message's delivery record is kept after it was first seen (go's
   // TimeCacheDuration): duplicates arriving later earn neither P3 nor P4.
   Duration delivery_record_ttl = std::chrono::minutes(2);
+
+  // The parameters that score `topic` (by name, else by the longest prefix), or nullptr when
+  // the topic is not scored.
+  const TopicScoreParams* find_topic(const TopicId& topic) const;
 
   Result<void> validate() const;
 };

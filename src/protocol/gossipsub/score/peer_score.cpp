@@ -52,7 +52,7 @@ void PeerScore::remove_peer(const PeerId& peer, Instant now) {
   }
   PeerStats& ps = it->second;
   for (auto& [topic, ts] : ps.topics) {
-    const TopicScoreParams& tp = params_.topics.at(topic);
+    const TopicScoreParams& tp = *topic_params(topic);
     ts.first_message_deliveries = 0;
     const double deficit = p3_deficit(ts, tp, now);
     ts.mesh_failure_penalty += deficit * deficit;
@@ -89,8 +89,7 @@ void PeerScore::remove_ips(const PeerId& peer, const std::vector<std::string>& i
 // --- mesh ---
 
 const TopicScoreParams* PeerScore::topic_params(const TopicId& topic) const {
-  auto it = params_.topics.find(topic);
-  return it == params_.topics.end() ? nullptr : &it->second;
+  return params_.find_topic(topic);
 }
 
 PeerScore::TopicStats* PeerScore::topic_stats(const PeerId& peer, const TopicId& topic) {
@@ -120,7 +119,7 @@ void PeerScore::prune(const PeerId& peer, const TopicId& topic, Instant now) {
   TopicStats* ts = topic_stats(peer, topic);
   if (ts == nullptr || !ts->in_mesh) return;
   // Sticky: the peer leaves the mesh, the failure to deliver stays on record (spec, P3b).
-  const double deficit = p3_deficit(*ts, params_.topics.at(topic), now);
+  const double deficit = p3_deficit(*ts, *topic_params(topic), now);
   ts->mesh_failure_penalty += deficit * deficit;
   ts->in_mesh = false;
 }
@@ -139,7 +138,7 @@ PeerScore::DeliveryRecord& PeerScore::record(const MessageId& id, Instant now) {
 void PeerScore::mark_first_delivery(const PeerId& peer, const TopicId& topic) {
   TopicStats* ts = topic_stats(peer, topic);
   if (ts == nullptr) return;
-  const TopicScoreParams& tp = params_.topics.at(topic);
+  const TopicScoreParams& tp = *topic_params(topic);
   ts->first_message_deliveries =
       std::min(ts->first_message_deliveries + 1, tp.first_message_deliveries_cap);
   if (ts->in_mesh) {
@@ -151,7 +150,7 @@ void PeerScore::mark_first_delivery(const PeerId& peer, const TopicId& topic) {
 void PeerScore::mark_near_first_delivery(const PeerId& peer, const TopicId& topic) {
   TopicStats* ts = topic_stats(peer, topic);
   if (ts == nullptr || !ts->in_mesh) return;
-  const TopicScoreParams& tp = params_.topics.at(topic);
+  const TopicScoreParams& tp = *topic_params(topic);
   ts->mesh_message_deliveries =
       std::min(ts->mesh_message_deliveries + 1, tp.mesh_message_deliveries_cap);
 }
@@ -234,7 +233,7 @@ void PeerScore::duplicate_message(const PeerId& from, const MessageId& id, const
     case DeliveryStatus::kValid:
       // Later than the window it could be our own forward echoed back (spec: "to avoid
       // allowing a mesh peer to build score by simply replaying back the messages").
-      if (now - rec.validated <= params_.topics.at(topic).mesh_message_deliveries_window) {
+      if (now - rec.validated <= topic_params(topic)->mesh_message_deliveries_window) {
         mark_near_first_delivery(from, topic);
       }
       return;
@@ -268,7 +267,7 @@ void PeerScore::refresh(Instant now) {
       continue;
     }
     for (auto& [topic, ts] : ps.topics) {
-      const TopicScoreParams& tp = params_.topics.at(topic);
+      const TopicScoreParams& tp = *topic_params(topic);
       decay(ts.first_message_deliveries, tp.first_message_deliveries_decay, zero);
       decay(ts.mesh_message_deliveries, tp.mesh_message_deliveries_decay, zero);
       decay(ts.mesh_failure_penalty, tp.mesh_failure_penalty_decay, zero);
@@ -311,7 +310,7 @@ ScoreBreakdown PeerScore::breakdown(const PeerId& peer, Instant now) const {
   // Terms with a zero weight are skipped rather than multiplied, so no counter value can make
   // a disabled parameter contribute.
   for (const auto& [topic, ts] : ps.topics) {
-    const TopicScoreParams& tp = params_.topics.at(topic);
+    const TopicScoreParams& tp = *topic_params(topic);
     const double w = tp.topic_weight;
     if (ts.in_mesh && tp.time_in_mesh_weight != 0) {
       const auto quanta = time_in_mesh(ts.graft_time, now) / tp.time_in_mesh_quantum;

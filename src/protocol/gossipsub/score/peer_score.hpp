@@ -13,8 +13,8 @@
 //   deficit (a disconnect is a prune), is not decayed (waiting disconnected must not be a
 //   faster way out than waiting connected) and keeps its IPs in the P6 count (a sybil swarm
 //   cannot shed P6 by cycling connections). These are go-libp2p-pubsub's choices.
-// - Topics: only topics in params.topics are scored; events in any other topic change nothing
-//   and create no delivery record.
+// - Topics: only topics that params.find_topic names (params.topics, params.topic_prefixes) are
+//   scored; events in any other topic change nothing and create no delivery record.
 // - Time in mesh (P1, P3 activation) is measured from the GRAFT to the `now` given to
 //   `score`/`prune`, not snapshotted at refresh as the spec's "lazily" suggests: the spec is
 //   saving clock reads we do not make, and a score then does not jump at refresh boundaries.

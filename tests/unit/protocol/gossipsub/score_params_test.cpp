@@ -294,6 +294,17 @@ TEST(ScoreParams, PeerParamsNameTheBadTopic) {
   EXPECT_NAMES(e, "first_message_deliveries_decay");
 }
 
+TEST(ScoreParams, TopicPrefixesAreCheckedAndNamed) {
+  EXPECT_EQ(peer_error([](auto& p) { p.topic_prefixes["jobs/"] = full_topic(); }), "");
+  const std::string bad_params = peer_error([](auto& p) {
+    p.topic_prefixes["jobs/"] = full_topic();
+    p.topic_prefixes["jobs/"].invalid_message_deliveries_weight = 1;
+  });
+  EXPECT_NAMES(bad_params, "topic prefix \"jobs/\"");
+  EXPECT_NAMES(bad_params, "invalid_message_deliveries_weight");
+  EXPECT_NAMES(peer_error([](auto& p) { p.topic_prefixes[""] = full_topic(); }), "topic_prefixes");
+}
+
 TEST(ScoreParams, ThresholdsOrdering) {
   EXPECT_NAMES(threshold_error([](auto& t) { t.gossip_threshold = 1; }), "gossip_threshold");
   EXPECT_NAMES(threshold_error([](auto& t) { t.publish_threshold = -5; }), "publish_threshold");

@@ -483,6 +483,43 @@ TEST(ScoreTopics, WeightCapAndUnscoredTopics) {
   EXPECT_EQ(s.delivery_record_count(), records);
 }
 
+// Topics opened at run time (one per model) are scored by prefix: each is its own topic (its own
+// counters), an exact entry wins over a prefix, and the longest prefix wins over a shorter one.
+TEST(ScoreTopics, PrefixesScoreTopicsWithoutTheirOwnEntry) {
+  TopicScoreParams jobs = p4_topic();
+  TopicScoreParams special = p4_topic();
+  special.topic_weight = 10;
+  TopicScoreParams exact = p4_topic();
+  exact.topic_weight = 100;
+  PeerScoreParams p;
+  p.topic_prefixes["jobs/"] = jobs;
+  p.topic_prefixes["jobs/special/"] = special;
+  p.topics["jobs/exact"] = exact;
+  ASSERT_TRUE(p.validate().has_value());
+  EXPECT_EQ(p.find_topic("jobs/a"), &p.topic_prefixes.at("jobs/"));
+  EXPECT_EQ(p.find_topic("jobs/special/x"), &p.topic_prefixes.at("jobs/special/"));
+  EXPECT_EQ(p.find_topic("jobs/exact"), &p.topics.at("jobs/exact"));
+  EXPECT_EQ(p.find_topic("jobs"), nullptr);
+  EXPECT_EQ(p.find_topic("other"), nullptr);
+
+  PeerScore s(p);
+  for (uint8_t n = 1; n <= 4; ++n) s.add_peer(peer(n));
+  // Two topics under one prefix keep their own counters: 1² + 1², not 2².
+  s.reject_message(peer(1), "a", "jobs/a", RejectReason::kValidationFailed, kT0);
+  s.reject_message(peer(1), "b", "jobs/b", RejectReason::kValidationFailed, kT0);
+  EXPECT_DOUBLE_EQ(s.score(peer(1), kT0), -2);
+  s.reject_message(peer(2), "c", "jobs/special/x", RejectReason::kValidationFailed, kT0);
+  EXPECT_DOUBLE_EQ(s.score(peer(2), kT0), -10);
+  s.reject_message(peer(3), "d", "jobs/exact", RejectReason::kValidationFailed, kT0);
+  EXPECT_DOUBLE_EQ(s.score(peer(3), kT0), -100);
+  // Decay applies to prefix-scored topics like any other.
+  s.refresh(kT0 + seconds(1));
+  EXPECT_DOUBLE_EQ(s.score(peer(1), kT0 + seconds(1)), -0.5);
+  // Outside every prefix: unscored.
+  s.reject_message(peer(4), "e", "jobsx", RejectReason::kValidationFailed, kT0);
+  EXPECT_EQ(s.score(peer(4), kT0), 0);
+}
+
 TEST(ScoreTopics, NegativeTopicSumIsNotCapped) {
   PeerScoreParams p = params_with(p4_topic());
   p.topic_score_cap = 1;
