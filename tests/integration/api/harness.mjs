@@ -94,9 +94,11 @@ export class Grid {
     return `http://${o.http}`;
   }
 
-  async worker(name, extra = []) {
+  // A worker; resolves with its ready line (`peer_id`, `name`). The process is spawned before
+  // this returns, so a test can act while it starts.
+  worker(name, extra = []) {
     const args = ['worker', ...this.hostArgs(name), '--model', MODEL, '--name', name, ...extra];
-    await this.start(name, args, 'worker_ready');
+    return this.start(name, args, 'worker_ready');
   }
 
   kill(name, signal = 'SIGKILL') {
@@ -147,4 +149,68 @@ export function workerKnown(base, count = 1, headers = {}) {
 // The test backend's answer (worker/test_backend.cpp): what a test expects back.
 export function echoText(worker, generation, prompt) {
   return `echo(${MODEL}@${worker}, g${generation}): ${prompt}`;
+}
+
+// POST /api/v2/generate/text/async for MODEL; resolves with the job id (asserts the 202).
+export async function submitText(base, prompt, params = {}) {
+  const r = await postJson(`${base}/api/v2/generate/text/async`, {
+    prompt, models: [MODEL], params: { max_length: 60, ...params },
+  });
+  if (r.status !== 202) throw new Error(`submit to ${base}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id;
+}
+
+// What a failing test should show of a node: rejected grid messages by reason, validation
+// verdicts, its book's jobs by state and the peers it thinks live.
+export async function gridMetrics(base) {
+  try {
+    const text = await fetch(`${base}/metrics`).then((r) => r.text());
+    const keep =
+      /^aipg_(grid_rejected_total|grid_validation_total|jobs\{|workers_live|api_nodes_live)/;
+    return text.split('\n').filter((l) => keep.test(l)).join(', ') || '(none)';
+  } catch (e) {
+    return `no /metrics: ${e.message}`;
+  }
+}
+
+function describe(s) {
+  if (!s) return 'never answered';
+  if (s.http) return `HTTP ${s.http} ${JSON.stringify(s.body)}`;
+  return `${s.state} (finished ${s.finished}, processing ${s.processing}, waiting ${s.waiting}, ` +
+    `restarted ${s.restarted}, generations ${s.generations?.length ?? 0}` +
+    `${s.is_possible === false ? `, not possible: ${s.message}` : ''})`;
+}
+
+// Done with a text for each of its generations.
+export const doneWithText = (s) => s.done === true && s.generations.length === s.finished &&
+  s.generations.every((g) => typeof g.text === 'string' && g.text.length > 0);
+
+// Polls every job of `ids` on every node of `nodes` ({name: base URL}) until `pred` holds for
+// its status on all of them; resolves with {id: {node: status}}. Past `timeoutMs` it fails
+// naming each job still short, its state on each node, and each node's grid metrics (a stuck
+// job is usually explained by a rejection count or a book that never heard of it).
+export async function jobsOnAll(nodes, ids, { pred = doneWithText, timeoutMs = 60000 } = {}) {
+  const last = Object.fromEntries(ids.map((id) => [id, {}]));
+  const ok = (id) => Object.keys(nodes).every((n) => last[id][n] && !last[id][n].http &&
+    pred(last[id][n]));
+  const poll = async () => {
+    await Promise.all(ids.filter((id) => !ok(id)).flatMap((id) =>
+      Object.entries(nodes).map(async ([n, base]) => {
+        const r = await getJson(`${base}/api/v2/generate/text/status/${id}`);
+        last[id][n] = r.status === 200 ? r.body : { http: r.status, body: r.body };
+      })));
+    return ids.every(ok);
+  };
+  try {
+    await waitFor('jobs', poll, timeoutMs, 250);
+  } catch (e) {
+    const short = ids.filter((id) => !ok(id)).map((id) => `job ${id}: ` +
+      Object.keys(nodes).map((n) => `${n} ${describe(last[id][n])}`).join('; '));
+    const metrics = await Promise.all(Object.entries(nodes).map(async ([n, base]) =>
+      `${n}: ${await gridMetrics(base)}`));
+    throw new Error(`${short.length} of ${ids.length} job(s) not as expected on every node ` +
+      `within ${timeoutMs / 1000} s (${e.message}):\n  ${short.join('\n  ')}\n` +
+      `metrics:\n  ${metrics.join('\n  ')}`);
+  }
+  return last;
 }
