@@ -156,9 +156,17 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
       if (author == self_) return {Validation::kIgnore, Reject::kMalformed, "own advert"};
       directory_.on_worker_advert(author, m.worker_advert(), now);
       return {};
-    case pb::GridMessage::kNodeAdvert:
+    case pb::GridMessage::kNodeAdvert: {
+      // An API node we never heard (it just started, or restarted) has not heard our advert
+      // either, and would not count us as a worker for another advert interval: ours goes now.
+      const pb::NodeAdvert* before = directory_.node_advert(author);
+      if (arrival == Arrival::kLive &&
+          (!before || before->started_ms() != m.node_advert().started_ms())) {
+        next_advert_ = Instant::min();
+      }
       directory_.on_node_advert(author, m.node_advert(), now);
       return {};
+    }
     case pb::GridMessage::kAnnounce: {
       const pb::JobAnnounce& a = m.announce();
       const FactVerdict f = book_.add_announce(author, a, now);

@@ -358,8 +358,13 @@ TEST(WorkerCore, TwoGenerationsTwoWorkers) {
                   .validation,
               Validation::kAccept);
   }
-  const Publishes ca = a.tick(clock.now, clock.wall()).publish;
-  const Publishes cb = b.tick(clock.now, clock.wall()).publish;
+  // Each publishes its claim (and its advert, due at once for the API node it just heard of).
+  auto claims_only = [](Publishes ps) {
+    std::erase_if(ps, [](const Publish& p) { return p.topic != jobs_topic(kModel); });
+    return ps;
+  };
+  const Publishes ca = claims_only(a.tick(clock.now, clock.wall()).publish);
+  const Publishes cb = claims_only(b.tick(clock.now, clock.wall()).publish);
   ASSERT_EQ(ca.size(), 1u);
   ASSERT_EQ(cb.size(), 1u);
   EXPECT_EQ(b.on_message(a_id, ca[0].topic, ca[0].data, clock.now, clock.wall()).validation,
@@ -758,6 +763,21 @@ TEST(WorkerCore, OneWorkerWithTwoSlotsRunsBothGenerationsAtOnce) {
   act = g.after_window();
   ASSERT_EQ(act.start.size(), 1u);
   EXPECT_EQ(g.w.running(), 2u);
+}
+
+// An API node that starts after us never heard our advert; without ours it would count no
+// worker (no republish of its unclaimed jobs, `is_possible` false) for an advert interval.
+TEST(WorkerCore, ANewApiNodeMakesOurAdvertDueAtOnce) {
+  Grid g;
+  g.tick();
+  EXPECT_GT(g.w.next_deadline(), g.clock.now);
+  g.hear(peer(50), kNodesTopic, node_advert_msg(g.clock));
+  EXPECT_LE(g.w.next_deadline(), g.clock.now);
+  const Publishes ps = g.tick().publish;
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_TRUE(decode(ps[0], g.clock).has_worker_advert());
+  g.hear(peer(50), kNodesTopic, node_advert_msg(g.clock));  // the same run again: nothing
+  EXPECT_TRUE(g.tick().publish.empty());
 }
 
 }  // namespace
