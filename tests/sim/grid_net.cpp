@@ -57,11 +57,13 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     auto core = std::make_unique<grid::ApiNodeCore>(net_.peer_id(node), cfg, net_.rng());
     grid::ApiNodeCore* c = core.get();
     apis_[node] = std::move(core);
-    for (const auto& t : c->topics(options_.models)) net_.subscribe(node, t);
+    // As ApiNodeService does: the fixed topics now, a model's jobs topic once it is heard of.
+    subscribe_new(node);
     validate_with(net_, node, c);
     publish(node, c->start(now, wall));
     net_.every(options_.tick, [this, node, c] {
       if (!net_.alive(node)) return;
+      subscribe_new(node);
       c->set_advert_listeners(net_.router(node).topic_peers(grid::kNodesTopic).size());
       publish(node, c->tick(net_.now(), net_.wall_now()));
     });
@@ -78,12 +80,16 @@ GridNet::GridNet(RouterNet& net, GridNetOptions options) : net_(net), options_(o
     grid::WorkerCore* c = core.get();
     worker_cores_[node] = std::move(core);
     for (const auto& t : c->topics()) net_.subscribe(node, t);
-    // Results too: a worker learns of finished jobs, and its own results have topic peers to
-    // go to (gossipsub cannot publish where it knows no subscriber).
-    net_.subscribe(node, grid::kResultsTopic);
     validate_with(net_, node, c);
     publish(node, c->start(now, wall));
     net_.every(options_.tick, [this, node] { worker_tick(node); });
+  }
+}
+
+void GridNet::subscribe_new(size_t node) {
+  grid::ApiNodeCore* c = apis_.at(node).get();
+  for (const std::string& t : c->topics(c->models_seen())) {
+    if (subscribed_[node].insert(t).second) net_.subscribe(node, t);
   }
 }
 
@@ -136,6 +142,7 @@ grid::JobId GridNet::submit(size_t api, const std::string& model, Instant now) {
   auto r = apis_[node]->submit(req, now, net_.wall_now());
   if (!r) return {};
   publish(node, r->second);
+  subscribe_new(node);  // as the service's flush after a submit
   submitted_[r->first] = now;
   return r->first;
 }

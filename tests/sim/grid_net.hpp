@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ class GridNet {
 
  private:
   void publish(size_t node, const grid::Publishes& out);
+  void subscribe_new(size_t node);
   void worker_tick(size_t node);
 
   RouterNet& net_;
@@ -75,6 +77,7 @@ class GridNet {
   std::map<std::pair<size_t, std::string>, size_t> running_;
   std::vector<RunRecord> runs_;
   std::map<grid::JobId, Instant> submitted_;
+  std::map<size_t, std::set<std::string>> subscribed_;  // API node → topics subscribed
   size_t results_published_ = 0;
   size_t runs_started_ = 0;
 };

@@ -69,7 +69,9 @@ WorkerCore::WorkerCore(PeerId self, WorkerConfig config)
 }
 
 std::vector<std::string> WorkerCore::topics() const {
-  std::vector<std::string> out = {kWorkersTopic, kNodesTopic};
+  // Results too: they tell a worker which runs to stop, and a worker in the results mesh relays
+  // its own results onwards even when none of its peers is an API node.
+  std::vector<std::string> out = {kWorkersTopic, kNodesTopic, kResultsTopic};
   for (const WorkerModel& m : config_.models) {
     std::string t = jobs_topic(m.name);
     if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);

@@ -70,7 +70,7 @@ class WorkerCore {
 
   WorkerCore(PeerId self, WorkerConfig config);
 
-  // aipg/1/workers, aipg/1/nodes and the jobs topic of each model served.
+  // aipg/1/workers, aipg/1/nodes, aipg/1/results and the jobs topic of each model served.
   std::vector<std::string> topics() const;
   // The first WorkerAdvert.
   Publishes start(Instant now, WallTime wall);

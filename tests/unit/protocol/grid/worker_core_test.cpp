@@ -185,8 +185,8 @@ TEST(WorkerCore, TopicsAndFirstAdvert) {
   WorkerConfig cfg = config(3);
   cfg.models.push_back({"other model", 128, 1024});
   WorkerCore w(kSelf, cfg);
-  EXPECT_EQ(w.topics(), (std::vector<std::string>{kWorkersTopic, kNodesTopic, jobs_topic(kModel),
-                                                  jobs_topic("other model")}));
+  EXPECT_EQ(w.topics(), (std::vector<std::string>{kWorkersTopic, kNodesTopic, kResultsTopic,
+                                                  jobs_topic(kModel), jobs_topic("other model")}));
   Clock c;
   const Publishes ps = w.start(c.now, c.wall());
   ASSERT_EQ(ps.size(), 1u);
