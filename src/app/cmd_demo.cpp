@@ -215,9 +215,9 @@ int run(const DemoOptions& o, Grid& g) {
   if (!backend->warning.empty()) say("NOTE: %s\n", backend->warning.c_str());
   say("Starting the grid on 127.0.0.1 (one process each; logs in %s):\n", g.dir.c_str());
   if (auto s = start_grid(g, *backend, deadline); !s) return fail(s.error());
-  // A worker's first advert leaves before its mesh has formed and reaches no one; the next one
-  // comes advert_interval (5 s) later. Say so, or the pause looks like a hang.
-  say("Waiting for the workers' adverts to reach both API nodes (sent every 5 s)...\n");
+  // Workers advertise as soon as a peer listens and whenever they hear a new API node, so this
+  // takes a moment, not an advert interval; the line says what a pause would be.
+  say("Waiting for the workers' adverts to reach both API nodes...\n");
   const auto t0 = SteadyClock::now();
   if (auto s = wait_workers_known(g, backend->grid_model, deadline); !s) return fail(s.error());
   say("Both API nodes see both workers serving %s (after %.1f s).\n\n", backend->grid_model.c_str(),
