@@ -8,6 +8,7 @@
 #include "protocol/grid/api_core.hpp"
 #include "protocol/grid/topics.hpp"
 #include "test_ids.hpp"
+#include "test_keys.hpp"
 
 namespace aipg::grid {
 namespace {
@@ -19,18 +20,9 @@ using testing::wall;
 
 constexpr char kModel[] = "org/model";
 
-class CountingRng final : public runtime::Rng {
- public:
-  void fill(MutBytesView out) override {
-    for (uint8_t& b : out) b = static_cast<uint8_t>(++n_ * 131);
-  }
-
- private:
-  uint64_t n_ = 0;
-};
-
-wire::KeyPair key(uint8_t n) { return *wire::KeyPair::from_seed(Bytes(32, n)); }
-PeerId id_of(const wire::KeyPair& k) { return PeerId::from_public_key(k.public_key()); }
+using testing::CountingRng;
+using testing::id_of;
+using testing::key;
 
 ApiNodeCore::SubmitRequest request() {
   ApiNodeCore::SubmitRequest r;
@@ -157,6 +149,45 @@ TEST_F(CatchUpTest, AWorkerThatAppearsGetsTheUnclaimedJobsOfItsModelAtOnce) {
   EXPECT_TRUE(tick(t).announces.empty());
   hear(testing::peer(21), kWorkersTopic, worker_advert(1, t), t);
   EXPECT_EQ(tick(t).announces, std::vector<JobId>{id});
+}
+
+// A worker's result that reaches us before its claim (they travel on different topics) is kept
+// but not forwarded; peers that rely on us to relay it would never have it. Once the claim
+// comes and the result counts, we replay it.
+TEST_F(CatchUpTest, AResultKeptBeforeItsClaimIsReplayedOnceTheClaimComes) {
+  core.start(kT0, wall(kT0));
+  const JobId id = submit(kT0);
+  tick(kT0);
+  const wire::KeyPair worker = key(9);
+  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
+    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
+                                          seq);
+  };
+  pb::GridMessage result;
+  result.mutable_result()->set_job_id(id);
+  result.mutable_result()->set_text("The end.");
+  pb::GridMessage claim;
+  claim.mutable_claim()->set_job_id(id);
+  const Instant t = kT0 + milliseconds(100);
+  EXPECT_EQ(core.on_pubsub(*signed_msg(kResultsTopic, result, 1), t, wall(t)).validation,
+            Validation::kIgnore);
+  EXPECT_EQ(tick(t).replayed, 0u);
+  EXPECT_EQ(core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 2), t, wall(t)).validation,
+            Validation::kAccept);
+  EXPECT_LE(core.next_deadline(), t);
+  EXPECT_EQ(tick(t).replayed, 1u);
+  EXPECT_EQ(tick(t).replayed, 0u);  // once
+
+  // The worker publishes its claim again (its announcer lacked it): forwarded, but not more
+  // than once a second.
+  EXPECT_EQ(core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 3), t, wall(t)).validation,
+            Validation::kAccept);
+  EXPECT_EQ(core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 4), t, wall(t)).validation,
+            Validation::kIgnore);
+  const Instant later = t + seconds(1);
+  EXPECT_EQ(
+      core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 5), later, wall(later)).validation,
+      Validation::kAccept);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "protocol/grid/api_core.hpp"
 #include "protocol/grid/topics.hpp"
 #include "test_ids.hpp"
+#include "test_keys.hpp"
 
 namespace aipg::grid {
 namespace {
@@ -17,18 +18,9 @@ using testing::wall;
 
 constexpr char kModel[] = "org/model";
 
-class CountingRng final : public runtime::Rng {
- public:
-  void fill(MutBytesView out) override {
-    for (uint8_t& b : out) b = static_cast<uint8_t>(++n_ * 131);
-  }
-
- private:
-  uint64_t n_ = 0;
-};
-
-wire::KeyPair key(uint8_t n) { return *wire::KeyPair::from_seed(Bytes(32, n)); }
-PeerId id_of(const wire::KeyPair& k) { return PeerId::from_public_key(k.public_key()); }
+using testing::CountingRng;
+using testing::id_of;
+using testing::key;
 
 // A worker with a real key: its messages are signed as the router would deliver them.
 struct SignedWorker {

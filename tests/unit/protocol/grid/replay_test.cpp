@@ -49,6 +49,22 @@ TEST(FactLog, KeepsPacksAndForgets) {
   EXPECT_TRUE(ids.replays_since(kT0, 1 << 20, 4).empty());
 }
 
+// What a node replays when facts it kept unforwarded become valid: those facts by id, in the
+// order asked, still kept ones only — also after older facts were pruned.
+TEST(FactLog, ReplaysTheFactsAskedForById) {
+  FactLog log(/*keep_envelopes=*/true);
+  for (uint64_t i = 1; i <= 6; ++i) log.record(fact(1, i), kT0 + std::chrono::seconds(i));
+  log.prune(kT0 + 12s, 10s);  // forgets seqnos 1 and 2
+  auto r =
+      log.replays_of({fact(1, 5).id, fact(1, 1).id, fact(1, 3).id, fact(2, 9).id}, 1 << 20, 10);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].messages_size(), 2);
+  EXPECT_EQ(r[0].messages(0), std::string(as_chars(fact(1, 5).envelope)));
+  EXPECT_EQ(r[0].messages(1), std::string(as_chars(fact(1, 3).envelope)));
+  EXPECT_EQ(log.replays_of({fact(1, 4).id, fact(1, 6).id}, 1 << 20, 1).size(), 2u);
+  EXPECT_TRUE(log.replays_of({}, 1 << 20, 1).empty());
+}
+
 TEST(OpenReplay, VerifiesNewEntriesSkipsKnownOnesAndNamesABadOne) {
   FactLog log(true);
   log.record(fact(1, 1), kT0);
