@@ -392,6 +392,8 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
   return {Validation::kIgnore, std::nullopt, "no body we know"};
 }
 
+// --- relaying ----------------------------------------------------------------------------------
+
 // A fact we hold, published again by its author as a new message: a republished announce (the
 // origin saw no claim), a worker's claim and result again (their announcer lacks them). We
 // have it, but peers behind us may not, so it is forwarded — once a second per (author, job),
@@ -412,8 +414,6 @@ bool ApiNodeCore::forward_again(const PeerId& author, const JobId& job, Instant 
   return true;
 }
 
-// --- persistence -----------------------------------------------------------------------------
-
 void ApiNodeCore::note_waiting(const Handled& h, const std::string& id, Instant now) {
   // Bounded: as many jobs as the book keeps facts of unknown jobs for, as many facts a job as
   // it holds for one.
@@ -432,6 +432,8 @@ void ApiNodeCore::note_waiting(const Handled& h, const std::string& id, Instant 
     waiting_.erase(it);
   }
 }
+
+// --- persistence -----------------------------------------------------------------------------
 
 void ApiNodeCore::note_changed(const JobId& job) {
   if (config_.report_changes) changed_.push_back(job);
