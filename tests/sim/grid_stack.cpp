@@ -48,15 +48,35 @@ const char* to_string(GridStack::Role r) {
   return "?";
 }
 
+const char* to_string(StackRun::End e) {
+  switch (e) {
+    case StackRun::End::kRunning:
+      return "running";
+    case StackRun::End::kFinished:
+      return "finished";
+    case StackRun::End::kFailed:
+      return "failed";
+    case StackRun::End::kCancelled:
+      return "cancelled";
+    case StackRun::End::kCrashed:
+      return "crashed";
+  }
+  return "?";
+}
+
 GridStack::GridStack(GridStackOptions options)
     : options_(options), net_(loop_, options.link.latency, options.seed), began_(loop_.now()) {
   net_.set_default_link(options_.link);
 }
 
-// Processes go first (their destructors cancel their timers on the loop).
+// Processes go first (their destructors cancel their timers on the loop), then whatever is
+// still pending on the loop, while the network its streams send through is alive: left to
+// ~SimLoop, a pending dial's stream would be destroyed after ~SimNetwork, and send its reset
+// into both (heap corruption a few hundred seeds into a grid_explore run).
 GridStack::~GridStack() {
   *alive_ = false;
   for (Proc& p : procs_) p.live.reset();
+  loop_.discard_pending();
 }
 
 size_t GridStack::add(Role role) {
@@ -118,9 +138,45 @@ void GridStack::start(size_t i) {
       p.live = std::make_unique<StackApiNode>(net_, p.id, /*bootstrap=*/false, p.node);
       break;
     case Role::kWorker:
-      p.live = std::make_unique<StackWorker>(net_, p.id, p.worker, p.backend);
+      p.live = std::make_unique<StackWorker>(
+          net_, p.id, p.worker, p.backend,
+          [this, i](const grid::RunKey& key, RecordingBackend::Event e) { note_run(i, key, e); });
       break;
   }
+  install_tap(i);
+}
+
+// In front of the validator the role's service installed as it started.
+void GridStack::install_tap(size_t i) {
+  if (!tap_.lose && !tap_.judged) return;
+  node::GossipsubService& ps = procs_.at(i).live->grid().pubsub();
+  ps.set_validator([this, i, role = ps.router().validator()](const gossipsub::PeerId& source,
+                                                             const gossipsub::MessageId& id,
+                                                             const gossipsub::Message& m) {
+    if (tap_.lose && tap_.lose(i, m)) return gossipsub::ValidationResult::kIgnore;
+    const gossipsub::ValidationResult r =
+        role ? role(source, id, m) : gossipsub::ValidationResult::kAccept;
+    if (tap_.judged) tap_.judged(i, m, r);
+    return r;
+  });
+}
+
+void GridStack::note_run(size_t worker, const grid::RunKey& key, RecordingBackend::Event e) {
+  const uint32_t incarnation = procs_.at(worker).incarnation - 1;
+  const auto k = std::tuple{worker, incarnation, key};
+  if (e == RecordingBackend::Event::kStarted) {
+    open_runs_[k] = runs_.size();
+    runs_.push_back({worker, incarnation, key, loop_.now(), {}, StackRun::End::kRunning});
+    return;
+  }
+  auto it = open_runs_.find(k);
+  if (it == open_runs_.end()) return;  // cancelled after it ended
+  StackRun& r = runs_[it->second];
+  r.ended = loop_.now();
+  r.end = e == RecordingBackend::Event::kFinished ? StackRun::End::kFinished
+          : e == RecordingBackend::Event::kFailed ? StackRun::End::kFailed
+                                                  : StackRun::End::kCancelled;
+  open_runs_.erase(it);
 }
 
 void GridStack::start_at(size_t i, Instant t) {
@@ -134,6 +190,16 @@ void GridStack::crash(size_t i) {
   if (!p.live) return;
   p.live->transport().crash();
   p.live.reset();
+  // Its runs die with it.
+  for (auto it = open_runs_.begin(); it != open_runs_.end();) {
+    if (std::get<0>(it->first) != i) {
+      ++it;
+      continue;
+    }
+    runs_[it->second].ended = loop_.now();
+    runs_[it->second].end = StackRun::End::kCrashed;
+    it = open_runs_.erase(it);
+  }
 }
 
 void GridStack::restart(size_t i) {

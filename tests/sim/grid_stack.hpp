@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "grid_stack_process.hpp"
@@ -36,6 +37,31 @@
 #include "io/sim/sim_network.hpp"
 
 namespace aipg::sim {
+
+// What a scenario may do to, and learn from, the messages each process's gossipsub validator
+// is given (the schedule explorer's lost messages and observations: explore_run.hpp).
+// Installed on every process as it starts (set it before starting any).
+struct MessageTap {
+  // True: the process loses the message. Its role never judges it, and gossipsub (which has
+  // marked it seen) takes no later copy and does not forward it — as if every copy had been
+  // lost on its way to this process within the seen cache's ttl, like a link down for a while.
+  std::function<bool(size_t process, const gossipsub::Message&)> lose;
+  // Each message the role judged, and its verdict.
+  std::function<void(size_t process, const gossipsub::Message&, gossipsub::ValidationResult)>
+      judged;
+};
+
+// A generation a worker's backend was asked to run (RecordingBackend), and how it ended.
+struct StackRun {
+  enum class End { kRunning, kFinished, kFailed, kCancelled, kCrashed };
+  size_t worker = 0;         // process index
+  uint32_t incarnation = 0;  // of the worker (0 for its first start)
+  grid::RunKey key;
+  Instant started{};
+  Instant ended{};  // when End is not kRunning
+  End end = End::kRunning;
+};
+const char* to_string(StackRun::End e);
 
 struct GridStackOptions {
   uint64_t seed = 1;
@@ -72,6 +98,12 @@ class GridStack {
   // fresh state (no store: an API node's book starts empty) and fresh randomness.
   void restart(size_t i);
   bool running(size_t i) const { return procs_.at(i).live != nullptr; }
+  // How many times process `i` has been started.
+  uint32_t starts(size_t i) const { return procs_.at(i).incarnation; }
+
+  void set_message_tap(MessageTap tap) { tap_ = std::move(tap); }
+  // Every run any worker's backend started, in order of starting, across restarts.
+  const std::vector<StackRun>& runs() const { return runs_; }
 
   // Submits on API node `api` as api::GridGateway does (core().submit, then service.publish):
   // allowed before any worker exists. The error is the core's.
@@ -135,12 +167,17 @@ class GridStack {
 
   size_t add(Role role);
   std::vector<size_t> of_role(Role r) const;
+  void install_tap(size_t i);
+  void note_run(size_t worker, const grid::RunKey& key, RecordingBackend::Event e);
 
   GridStackOptions options_;
   io::sim::SimLoop loop_;
   io::sim::SimNetwork net_;
   Instant began_;
   std::vector<Proc> procs_;
+  MessageTap tap_;
+  std::vector<StackRun> runs_;
+  std::map<std::tuple<size_t, uint32_t, grid::RunKey>, size_t> open_runs_;  // → runs_ index
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

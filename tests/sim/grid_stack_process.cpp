@@ -84,7 +84,8 @@ StackApiNode::StackApiNode(io::sim::SimNetwork& net, const ProcessIdentity& id, 
 StackApiNode::~StackApiNode() = default;
 
 StackWorker::StackWorker(io::sim::SimNetwork& net, const ProcessIdentity& id,
-                         const app::WorkerOptions& options, worker::TestBackendConfig backend)
+                         const app::WorkerOptions& options, worker::TestBackendConfig backend,
+                         RecordingBackend::Observer runs)
     : StackProcess(net, id) {
   auto models = app::plan_models(options);
   EXPECT_TRUE(models) << (models ? "" : models.error().message);
@@ -95,8 +96,9 @@ StackWorker::StackWorker(io::sim::SimNetwork& net, const ProcessIdentity& id,
       [this](const wire::PeerId& p) { return core_->app_score(p, rt().clock.now()); });
   if (backend.name.empty()) backend.name = cfg.name;
   backend_ = std::make_unique<worker::TestBackend>(rt(), std::move(backend));
+  recorder_ = std::make_unique<RecordingBackend>(*backend_, std::move(runs));
   output_ = std::make_unique<node::OutputStreamSender>(grid().host());
-  service_ = std::make_unique<worker::WorkerService>(rt(), grid().pubsub(), *core_, *backend_,
+  service_ = std::make_unique<worker::WorkerService>(rt(), grid().pubsub(), *core_, *recorder_,
                                                      app::worker_service_config(options, *models),
                                                      output_.get());
   boot();

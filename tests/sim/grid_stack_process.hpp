@@ -23,6 +23,7 @@
 #include "node/output_stream_sender.hpp"
 #include "protocol/grid/api_core.hpp"
 #include "protocol/grid/worker_core.hpp"
+#include "recording_backend.hpp"
 #include "worker/test_backend.hpp"
 #include "worker/worker_service.hpp"
 
@@ -89,11 +90,14 @@ class StackApiNode final : public StackProcess {
 };
 
 // `aipg worker --backend test` (WorkerCore, TestBackend, OutputStreamSender, WorkerService).
+// The service drives the TestBackend through a RecordingBackend, which tells `runs` each run's
+// start and end.
 class StackWorker final : public StackProcess {
  public:
   // `backend.name` empty: the worker's name, as the shipped command sets it.
   StackWorker(io::sim::SimNetwork& net, const ProcessIdentity& id,
-              const app::WorkerOptions& options, worker::TestBackendConfig backend);
+              const app::WorkerOptions& options, worker::TestBackendConfig backend,
+              RecordingBackend::Observer runs = {});
   ~StackWorker() override;
 
   grid::WorkerCore& core() { return *core_; }
@@ -104,6 +108,7 @@ class StackWorker final : public StackProcess {
  private:
   std::unique_ptr<grid::WorkerCore> core_;
   std::unique_ptr<worker::TestBackend> backend_;
+  std::unique_ptr<RecordingBackend> recorder_;
   std::unique_ptr<node::OutputStreamSender> output_;
   std::unique_ptr<worker::WorkerService> service_;
 };

@@ -19,6 +19,15 @@ void SimLoop::cancel(runtime::TimerId id) {
 
 void SimLoop::post(std::function<void()> fn) { schedule_at(now_, std::move(fn)); }
 
+void SimLoop::discard_pending() {
+  while (!queue_.empty()) {
+    // Events scheduled while these are destroyed go into the fresh queue_, and the next round.
+    auto doomed = std::move(queue_);
+    queue_ = {};
+  }
+  cancelled_.clear();
+}
+
 bool SimLoop::run_one() {
   while (!queue_.empty()) {
     Event ev = std::move(const_cast<Event&>(queue_.top()));

@@ -35,6 +35,11 @@ class SimLoop final : public runtime::Clock, public runtime::Timers, public runt
   // Runs until pred() holds or the virtual deadline passes; returns pred().
   bool run_until(const std::function<bool()>& pred, Instant deadline);
   size_t pending() const { return queue_.size() - cancelled_.size(); }
+  // Drops every pending event without running it, for a simulation being torn down: call it
+  // while what the events' functions hold may still be destroyed (a stream dropped with a
+  // pending callback sends its reset through its network, and so schedules another event —
+  // which a queue in the middle of its own destruction cannot take). Repeats until none is left.
+  void discard_pending();
   uint64_t events_run() const { return events_run_; }
 
  private:

@@ -54,7 +54,7 @@ void SimNetwork::drop_link(const std::string& a, const std::string& b) {
 void SimNetwork::reset_where(const std::function<bool(const SimStream&)>& pred) {
   // Collect first: resets run callbacks that may destroy streams.
   std::vector<std::pair<SimStream*, std::weak_ptr<bool>>> doomed;
-  for (SimStream* s : streams_) {
+  for (const auto& [serial, s] : streams_) {
     if (pred(*s)) doomed.emplace_back(s, s->alive());
   }
   for (auto& [s, alive] : doomed) {
@@ -141,7 +141,7 @@ void SimTransport::close_listeners() {
 void SimTransport::crash() {
   close_listeners();
   std::vector<std::pair<SimStream*, std::weak_ptr<bool>>> mine;
-  for (SimStream* s : net_.streams_) {
+  for (const auto& [serial, s] : net_.streams_) {
     if (s->local_ip() == ip_) mine.emplace_back(s, s->alive());
   }
   for (auto& [s, alive] : mine) {

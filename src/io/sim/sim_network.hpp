@@ -16,7 +16,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_set>
 
 #include "io/sim/seeded_rng.hpp"
 #include "io/sim/sim_loop.hpp"
@@ -70,7 +69,10 @@ class SimNetwork {
   SeededRng rng_;
   uint32_t next_node_ = 1;
   std::map<std::string, std::pair<SimTransport*, runtime::AcceptFn>> listeners_;  // "ip:port"
-  std::unordered_set<SimStream*> streams_;
+  // By creation order, not address: faults reset streams in this order, and an order that
+  // followed heap addresses made a seed's outcome depend on what ran before it in the process.
+  std::map<uint64_t, SimStream*> streams_;
+  uint64_t next_stream_ = 0;
   std::set<std::string> partition_side_;
   bool partitioned_ = false;
 };

@@ -7,16 +7,17 @@ namespace aipg::io::sim {
 SimStream::SimStream(SimNetwork& net, std::string local_ip, wire::Multiaddr local,
                      std::string remote_ip, wire::Multiaddr remote)
     : net_(net),
+      serial_(net.next_stream_++),
       local_ip_(std::move(local_ip)),
       remote_ip_(std::move(remote_ip)),
       local_(std::move(local)),
       remote_(std::move(remote)) {
-  net_.streams_.insert(this);
+  net_.streams_.emplace(serial_, this);
 }
 
 SimStream::~SimStream() {
   *alive_ = false;
-  net_.streams_.erase(this);
+  net_.streams_.erase(serial_);
   // Like a socket closed without a FIN handshake: the peer sees a reset.
   if (!closed_ && !silent_) send(Item{{}, Control::kReset});
 }

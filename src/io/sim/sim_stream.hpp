@@ -45,6 +45,7 @@ class SimStream final : public runtime::ByteStream {
   void deliver_closed(Status s);
 
   SimNetwork& net_;
+  uint64_t serial_;  // SimNetwork::streams_ key
   std::string local_ip_, remote_ip_;
   wire::Multiaddr local_, remote_;
   SimStream* peer_ = nullptr;

@@ -105,6 +105,8 @@ class Router {
 
   // ---- application
   void set_validator(Validator v) { validator_ = std::move(v); }
+  // The one installed (empty: every message is accepted), so that a test harness can wrap it.
+  const Validator& validator() const { return validator_; }
   // Joins the topic: announces the subscription and grafts up to D peers (fanout first).
   void subscribe(const TopicId& topic, Instant now);
   // Leaves: announces it and prunes the mesh with the unsubscribe backoff.

@@ -30,6 +30,27 @@ Result<void> range(const char* field, uint64_t value, uint64_t lo, uint64_t hi) 
                                                 std::to_string(hi));
 }
 
+// Which fact of its job a message is (forward_again): its kind, attempt and slot or generation.
+std::string fact_key(const pb::GridMessage& m) {
+  auto two = [](char kind, uint32_t a, uint32_t b) {
+    return std::string(1, kind) + std::to_string(a) + "/" + std::to_string(b);
+  };
+  switch (m.body_case()) {
+    case pb::GridMessage::kAnnounce:
+      return two('a', m.announce().attempt(), 0);
+    case pb::GridMessage::kClaim:
+      return two('c', m.claim().attempt(), m.claim().slot());
+    case pb::GridMessage::kResult:
+      return two('r', m.result().attempt(), m.result().generation());
+    case pb::GridMessage::kFailed:
+      return two('f', m.failed().attempt(), m.failed().generation());
+    case pb::GridMessage::kCancel:
+      return "x";
+    default:
+      return "?";
+  }
+}
+
 }  // namespace
 
 Result<void> ApiNodeConfig::validate() const {
@@ -336,12 +357,29 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
     return !v || v->announce->model() == *model;
   };
   h->fact = is_job_fact(m);
-  auto fact = [&](const FactVerdict& fv) {
+  auto fact = [&](FactVerdict fv) {
+    // A replayed (or restored) fact was taken by the node that kept it, so it was valid there;
+    // two rules can still turn it down here without its author having broken one. race_grace
+    // is measured from our receipt, and a replayed fact is received now but was sent long ago:
+    // a result or failure behind its generation is an honest race's leftover (the explorer's
+    // seed 3). And the `excluded` lists of one attempt's two announces (two announcers during a
+    // partition) merge into their union: a claim made under the list that did not exclude its
+    // author is an honest claim that no longer counts (seed 2707). Both are ignored, not counted
+    // as breaches.
+    if (arrival == Arrival::kReplayed && fv.outcome == FactOutcome::kRejected &&
+        (fv.reason == Reject::kNotWinner || fv.reason == Reject::kExcluded)) {
+      fv.outcome = FactOutcome::kIgnored;
+    }
     h->added = fv.outcome == FactOutcome::kAdded;
+    // Kept but not forwarded: it may count once more facts come, and then peers that rely on us
+    // to relay it must get it (note_waiting). That includes a result behind its generation in
+    // an honest race: its author can win that generation with a later claim of its own (another
+    // slot), and then it is the result that counts (the explorer's seed 877).
     h->waiting = fv.outcome == FactOutcome::kHeld ||
-                 (fv.outcome == FactOutcome::kIgnored && fv.reason == Reject::kUnknownJob);
+                 (fv.outcome == FactOutcome::kIgnored &&
+                  (fv.reason == Reject::kUnknownJob || fv.reason == Reject::kNotWinner));
     if (fv.outcome == FactOutcome::kDuplicate && arrival == Arrival::kLive &&
-        forward_again(author, h->job, now)) {
+        forward_again(author, h->job, fact_key(m), now)) {
       return Verdict{Validation::kAccept, std::nullopt, "published again"};
     }
     return from_fact(fv);
@@ -395,14 +433,19 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
 // --- relaying ----------------------------------------------------------------------------------
 
 // A fact we hold, published again by its author as a new message: a republished announce (the
-// origin saw no claim), a worker's claim and result again (their announcer lacks them). We
-// have it, but peers behind us may not, so it is forwarded — once a second per (author, job),
-// so that an author cannot make the grid relay a flood of copies.
-bool ApiNodeCore::forward_again(const PeerId& author, const JobId& job, Instant now) {
+// origin saw no claim), a worker's claims and results again (their announcer lacks them). We
+// have it, but peers behind us may not, so it is forwarded — once a second per (author, fact),
+// so that an author cannot make the grid relay a flood of copies. Per fact, not per job: a
+// worker's repair is several facts of one job at once (a claim per slot, a result per
+// generation), and a limit per job let the first through and dropped the rest, every time (the
+// result an announcer lacked never reached it behind a relay: the explorer's seed 745).
+bool ApiNodeCore::forward_again(const PeerId& author, const JobId& job, const std::string& fact,
+                                Instant now) {
   constexpr size_t kMaxTracked = 1 << 16;
   constexpr Duration kGap = std::chrono::seconds(1);
   std::string key = job;
   key.append(as_chars(author.multihash()));
+  key.append(fact);
   auto it = forwarded_again_.find(key);
   if (it != forwarded_again_.end()) {
     if (now - it->second < kGap) return false;

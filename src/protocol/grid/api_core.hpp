@@ -213,7 +213,7 @@ class ApiNodeCore {
   void keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall);
   void persist_own(const JobId& job, const Bytes& data, WallTime wall);
   void note_changed(const JobId& job);
-  bool forward_again(const PeerId& author, const JobId& job, Instant now);
+  bool forward_again(const PeerId& author, const JobId& job, const std::string& fact, Instant now);
   // Facts the book kept without forwarding them (a result before its claim, a claim before its
   // announce) never reach the peers that rely on us to relay them: once another fact of their
   // job is taken, they may count now, and are replayed (docs/protocol.md §8).
@@ -253,7 +253,7 @@ class ApiNodeCore {
   };
   std::unordered_map<JobId, Waiting> waiting_;
   std::vector<std::string> release_;                          // ids to replay at the next tick
-  std::unordered_map<std::string, Instant> forwarded_again_;  // job ‖ author → last forward
+  std::unordered_map<std::string, Instant> forwarded_again_;  // job ‖ author ‖ fact → last
   struct Republish {
     Instant next{};
     Duration gap{};
