@@ -139,17 +139,17 @@ std::vector<Breach> check_books(const ExploreRun& run, Excused* excused) {
     const auto& [first_api, first] = answers.front();
     // Without faults every winner runs and delivers: a second attempt means one did not.
     if (run.scenario().faults.empty() && first.attempt > 0) {
-      out.push_back({Invariant::kSettled, name + " needed attempt " +
-                                              std::to_string(first.attempt) +
-                                              " in a scenario without faults: " +
-                                              view_text(s, first) + " at " + s.name(first_api)});
+      out.push_back(
+          {Invariant::kSettled, name + " needed attempt " + std::to_string(first.attempt) +
+                                    " in a scenario without faults: " + view_text(s, first) +
+                                    " at " + s.name(first_api)});
     }
     for (size_t k = 1; k < answers.size(); ++k) {
       const auto& [api, v] = answers[k];
       if (v.state != first.state || v.attempt != first.attempt || !same_results(v, first)) {
         out.push_back({Invariant::kAgreed, name + ": " + s.name(first_api) + " says " +
-                                               view_text(s, first) + ", " + s.name(api) +
-                                               " says " + view_text(s, v)});
+                                               view_text(s, first) + ", " + s.name(api) + " says " +
+                                               view_text(s, v)});
       }
     }
     for (const auto& [api, v] : done_elsewhere) {
@@ -222,9 +222,9 @@ std::vector<Breach> check_runs(const ExploreRun& run, size_t* max_starters) {
     }
     if (last && r.started < *last + race) continue;
     const Instant from = last ? *last - race : r.started;
-    const bool faulted = std::any_of(
-        run.fault_windows().begin(), run.fault_windows().end(),
-        [&](const FaultWindow& f) { return f.from <= r.started && f.to >= from; });
+    const bool faulted =
+        std::any_of(run.fault_windows().begin(), run.fault_windows().end(),
+                    [&](const FaultWindow& f) { return f.from <= r.started && f.to >= from; });
     if (faulted) continue;
     std::string what = s.name(r.worker) + " started g" + std::to_string(r.key.generation) +
                        " of attempt " + std::to_string(r.key.attempt) + " of job " +
@@ -252,7 +252,8 @@ std::vector<Breach> check_progress(const ExploreRun& run) {
   if (!run.spinning()) return {};
   // Which process: the one whose executor is busy is the one whose timers and posts fill the
   // queue; describe() shows their counters.
-  return {{Invariant::kProgress, "the loop spins at " + std::to_string(offset_s(run, *run.spinning())) +
+  return {{Invariant::kProgress, "the loop spins at " +
+                                     std::to_string(offset_s(run, *run.spinning())) +
                                      " s (virtual): half a million events within 100 ms"}};
 }
 

@@ -168,8 +168,7 @@ void ExploreRun::schedule() {
 void ExploreRun::note(const std::string& what) {
   if (!trace_) return;
   std::fprintf(trace_, "%9.3f %s\n",
-               std::chrono::duration<double>(stack_.now() - stack_.began()).count(),
-               what.c_str());
+               std::chrono::duration<double>(stack_.now() - stack_.began()).count(), what.c_str());
 }
 
 void ExploreRun::start(size_t i) {
@@ -241,12 +240,10 @@ void ExploreRun::trace(size_t process, const gossipsub::Message& m, const char* 
            std::to_string(g->claim().attempt()) + " slot " + std::to_string(g->claim().slot());
   } else if (g->has_result()) {
     what = "result " + hex(g->result().job_id()) + " attempt " +
-           std::to_string(g->result().attempt()) + " g" +
-           std::to_string(g->result().generation());
+           std::to_string(g->result().attempt()) + " g" + std::to_string(g->result().generation());
   } else if (g->has_failed()) {
     what = "failed " + hex(g->failed().job_id()) + " attempt " +
-           std::to_string(g->failed().attempt()) + " g" +
-           std::to_string(g->failed().generation());
+           std::to_string(g->failed().attempt()) + " g" + std::to_string(g->failed().generation());
   } else if (g->has_cancel()) {
     what = "cancel " + hex(g->cancel().job_id());
   } else if (g->has_replay()) {
@@ -321,8 +318,8 @@ void ExploreRun::note_fact(size_t process, const gossipsub::Message& m) {
     // sent_ms is the author's wall clock, the loop's (one clock for the whole simulation).
     const int64_t wall_ms = int64_t(grid::to_unix_ms(stack_.loop().wall_now()));
     const Instant sent = now - std::chrono::milliseconds(wall_ms - int64_t(g->sent_ms()));
-    const ClaimKey key{g->claim().job_id(), g->claim().attempt(),
-                       std::string(as_chars(*m.from)), g->claim().slot()};
+    const ClaimKey key{g->claim().job_id(), g->claim().attempt(), std::string(as_chars(*m.from)),
+                       g->claim().slot()};
     auto [it, fresh] = claims_sent_.try_emplace(key, sent);
     if (!fresh) it->second = std::min(it->second, sent);
   }
@@ -340,9 +337,9 @@ std::vector<std::string> ExploreRun::final_winners(const grid::JobId& id, uint32
     if (seen->second.excluded.contains(author)) continue;
     auto peer = grid::PeerId::from_multihash(as_bytes(author));
     if (!peer) continue;
-    by_rank.emplace(grid::claim_rank(id, as_bytes(seen->second.nonce), attempt, *peer,
-                                     std::get<3>(it->first)),
-                    author);
+    by_rank.emplace(
+        grid::claim_rank(id, as_bytes(seen->second.nonce), attempt, *peer, std::get<3>(it->first)),
+        author);
   }
   std::vector<std::string> out;
   for (const auto& [rank, author] : by_rank) {
@@ -374,11 +371,9 @@ void ExploreRun::sample_score() {
   const double s = stack_.lowest_score(&who);
   if (s < lowest_score_) {
     lowest_score_ = s;
-    lowest_score_who_ = who + " at " +
-                        std::to_string(std::chrono::duration<double>(stack_.now() -
-                                                                     stack_.began())
-                                           .count()) +
-                        " s";
+    lowest_score_who_ =
+        who + " at " +
+        std::to_string(std::chrono::duration<double>(stack_.now() - stack_.began()).count()) + " s";
   }
 }
 

@@ -68,9 +68,7 @@ std::string secs(Duration d) {
   return o.str();
 }
 
-std::string msecs(Duration d) {
-  return std::to_string(ms_of(d)) + " ms";
-}
+std::string msecs(Duration d) { return std::to_string(ms_of(d)) + " ms"; }
 
 void draw_starts(Draw& d, Scenario& s) {
   s.pattern = StartPattern(d.below(6));
@@ -142,8 +140,7 @@ void draw_jobs(Draw& d, Scenario& s) {
         job.at = d.ms(0, ms_of(last_start) + 3000);
         break;
       default:  // later
-        job.at = d.ms(ms_of(last_start) + 3000,
-                      ms_of(last_start) + 40000);
+        job.at = d.ms(ms_of(last_start) + 3000, ms_of(last_start) + 40000);
         break;
     }
     job.origin = apis[d.below(apis.size())];
@@ -192,8 +189,8 @@ FaultPlan draw_fault(Draw& d, const Scenario& s) {
       f.length = d.ms(2000, 40000);
       break;
     case FaultKind::kLose:
-      f.process = any_of_role(d, s,
-                              GridStack::Role(d.pick({0.15, 0.6, 0.25})));  // boot, api, worker
+      f.process =
+          any_of_role(d, s, GridStack::Role(d.pick({0.15, 0.6, 0.25})));  // boot, api, worker
       f.fact = FactKind(d.below(3));
       f.job = d.below(s.jobs.size());
       f.at = {};
@@ -316,8 +313,9 @@ Scenario draw_scenario(uint64_t seed) {
 
 std::string describe(const Scenario& s) {
   std::ostringstream o;
-  o << "seed " << s.seed << (s.minimised ? " (minimised)" : "") << ": start " << to_string(s.pattern) << ", links " << msecs(s.latency)
-    << " + jitter " << msecs(s.jitter) << ", quiet from " << secs(s.quiet_from()) << "\n";
+  o << "seed " << s.seed << (s.minimised ? " (minimised)" : "") << ": start "
+    << to_string(s.pattern) << ", links " << msecs(s.latency) << " + jitter " << msecs(s.jitter)
+    << ", quiet from " << secs(s.quiet_from()) << "\n";
   o << "  processes:";
   for (size_t i = 0; i < s.processes.size(); ++i) {
     const ProcessPlan& p = s.processes[i];
@@ -389,8 +387,7 @@ std::vector<std::string> tags(const Scenario& s) {
       if (f.length == Duration{}) tag += "-for-good";
     }
     if (f.kind == FaultKind::kLose) {
-      tag += std::string("-") + to_string(f.fact) + "-at-" +
-             to_string(s.processes[f.process].role);
+      tag += std::string("-") + to_string(f.fact) + "-at-" + to_string(s.processes[f.process].role);
     }
     t.insert(tag);
   }

@@ -62,10 +62,10 @@ struct FaultPlan {
   Duration at{};      // kLose: unused (the fact is lost whenever it comes)
   Duration length{};  // kCrash: time down, 0 = stays down
   size_t process = 0;
-  Duration extra{};                      // kSlowLinks
-  FactKind fact = FactKind::kAnnounce;   // kLose
-  size_t job = 0;                        // kLose: a JobPlan index
-  std::vector<size_t> side;              // kPartition
+  Duration extra{};                     // kSlowLinks
+  FactKind fact = FactKind::kAnnounce;  // kLose
+  size_t job = 0;                       // kLose: a JobPlan index
+  std::vector<size_t> side;             // kPartition
 };
 
 struct Scenario {

@@ -9,10 +9,11 @@
 //   grid_explore --seeds 2000 --from 1     runs seeds 1…2000; prints each failing seed's report
 //                                          and a summary (mix, breaches by invariant)
 // Exit status 1 when any seed breaks an invariant.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 
 #include "explore.hpp"
 #include "explore_minimise.hpp"
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (minimise && !r.breaches.empty()) {
       size_t runs = 0;
-      const Scenario small = aipg::sim::explore::minimise(r.scenario,
-                                                          r.breaches.front().invariant, &runs);
+      const Scenario small =
+          aipg::sim::explore::minimise(r.scenario, r.breaches.front().invariant, &runs);
       const SeedResult m = explore_scenario(small, trace ? stdout : nullptr);
       std::printf("minimised in %zu runs:\n%s\n", runs, m.report.c_str());
     }

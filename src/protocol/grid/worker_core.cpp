@@ -205,14 +205,8 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
 void WorkerCore::on_announce_again(const pb::JobAnnounce& a, WallTime wall) {
   // Delivered already: its announcer lacks our claim or result (lost on their way to it, or
   // published before it followed the model), so both go out again. Receivers that have them
-  // ignore the copies. Only results we won: one from a run that lost its race (a better claim
-  // reached us after we finished) can never count, and sent again long after that race, every
-  // receiver rejects it as a breach and scores us down (the explorer's seed 175).
-  std::vector<pb::JobResult> mine = book_.results_by(a.job_id(), self_);
-  std::erase_if(mine, [&](const pb::JobResult& r) {
-    const std::vector<PeerId> winners = book_.winners(a.job_id(), r.attempt());
-    return r.generation() >= winners.size() || winners[r.generation()] != self_;
-  });
+  // ignore the copies.
+  const std::vector<pb::JobResult> mine = book_.results_by(a.job_id(), self_);
   std::set<uint32_t> attempts;
   for (const pb::JobResult& r : mine) attempts.insert(r.attempt());
   for (uint32_t k : attempts) {
@@ -247,41 +241,24 @@ WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
   return out;
 }
 
-// Claims whose window has passed: from then on their attempt is decided (start_won), and the
-// slot each held is free unless a run takes it.
+// Claims whose window has passed: a win starts its generation, a loss releases its slot.
 void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
   for (auto cit = pending_claims_.begin(); cit != pending_claims_.end();) {
     if (now < cit->second) {
       ++cit;
       continue;
     }
-    decided_.insert(cit->first);
+    const ClaimKey key = cit->first;
     cit = pending_claims_.erase(cit);
-  }
-  start_won(now, wall, out);
-}
-
-// Every generation we win (one per claim of ours: docs/protocol.md §4) in a decided attempt,
-// that has no result, is not running and did not end with our result or failure. Asked at every
-// tick, not once at the window's end: a claim that comes late can move us from one generation to
-// the next, and check_running then stops the run of the one we lost — the one we now win is ours
-// to run (otherwise it waits out the lease; the explorer's seed 175).
-void WorkerCore::start_won(Instant now, WallTime wall, Actions& out) {
-  for (auto dit = decided_.begin(); dit != decided_.end();) {
-    const ClaimKey key = *dit;
     const std::optional<JobView> view = book_.view(key.job_id, now);
-    if (!view || is_finished(view->state)) {
-      std::erase_if(ended_, [&](const RunKey& k) { return k.job_id == key.job_id; });
-      dit = decided_.erase(dit);
-      continue;
-    }
-    ++dit;
+    if (!view || is_finished(view->state)) continue;
+    // Every generation we win (one per claim of ours: docs/protocol.md §4) that is not running.
     const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
     const pb::JobAnnounce& a = *view->announce;
     for (uint32_t g = 0; g < winners.size() && g < view->generations.size(); ++g) {
       const RunKey run_key{key.job_id, key.attempt, g};
       if (winners[g] != self_ || view->generations[g].result != nullptr ||
-          running_.contains(run_key) || ended_.contains(run_key)) {
+          running_.contains(run_key)) {
         continue;
       }
       Run run{
@@ -325,17 +302,12 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     const size_t n = std::max<uint32_t>(1, kv.second.announce.n());
     return book_.claims_by(kv.first.job_id, kv.first.attempt, self_) >= n;
   });
-  // Reset before any early return: a loosening bound left in the past would keep
-  // next_deadline() in the past, and the shell would tick again at once, for as long as we are
-  // busy or unhealthy (a core spinning at one instant; the explorer's seed 170). While we cannot
-  // claim there is nothing to wake for: a freed slot, our health or our first heard advert
-  // brings a tick of its own.
-  next_loosen_ = kNever;
   if (!config_.healthy || !advert_heard_ || candidates_.empty()) return;
   const size_t busy = slots_busy();
   if (busy >= config_.slots) return;
 
   std::vector<const pb::JobAnnounce*> open;
+  next_loosen_ = kNever;
   for (const auto& [key, cand] : candidates_) {
     const pb::JobAnnounce& a = cand.announce;
     if (pending_claims_.contains(key)) continue;  // our last claim on it is in its window
@@ -423,7 +395,6 @@ Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tok
   r->set_started_ms(it->second.started_ms);
   r->set_finished_ms(to_unix_ms(wall));
   book_.add_result(self_, *r, now);
-  ended_.insert(key);
   running_.erase(it);
   dirty_ = true;  // a slot is free
   return {{kResultsTopic, encode_message(std::move(m), wall)}};
@@ -441,7 +412,6 @@ Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now,
   truncate_utf8(reason, CheckLimits{}.max_name_bytes);
   f->set_reason(std::move(reason));
   book_.add_failed(self_, *f, now);
-  ended_.insert(key);
   running_.erase(it);
   dirty_ = true;
   return {{kResultsTopic, encode_message(std::move(m), wall)}};

@@ -129,7 +129,6 @@ class WorkerCore {
   // open at its announcer: our claims and results for it are published again.
   void on_announce_again(const pb::JobAnnounce& a, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
-  void start_won(Instant now, WallTime wall, Actions& out);
   void check_running(Instant now, Actions& out);
   void make_claims(Instant now, WallTime wall, Actions& out);
   void prune(Instant now);
@@ -154,12 +153,6 @@ class WorkerCore {
     return pending_claims_.contains(k) || book_.has_claim(k.job_id, k.attempt, self_);
   }
   std::map<RunKey, Running> running_;
-  // Attempts in which a claim of ours has passed its window: start_won runs the generations we
-  // win there, whenever the claims make us their winner, until the job is finished.
-  std::set<ClaimKey> decided_;
-  // Runs that ended with our result or failure: never started again. (A run stopped because a
-  // claim moved us off its generation may start again, should another claim of ours win it.)
-  std::set<RunKey> ended_;
   FactLog facts_{/*keep_envelopes=*/false};
   MisbehaviourTally misbehaviour_;
 };
