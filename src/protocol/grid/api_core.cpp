@@ -72,9 +72,6 @@ Result<void> ApiNodeConfig::validate() const {
     return make_error(Errc::invalid_argument,
                       "republish_first must be positive and republish_max >= republish_first");
   }
-  if (republish_claimed_first <= Duration::zero()) {
-    return make_error(Errc::invalid_argument, "republish_claimed_first must be positive");
-  }
   if (replay_keep <= Duration::zero() || replay_margin < Duration::zero()) {
     return make_error(Errc::invalid_argument, "replay_keep must be positive, replay_margin >= 0");
   }
@@ -325,11 +322,10 @@ void ApiNodeCore::note_worker_advert(const PeerId& author, const pb::WorkerAdver
 
 void ApiNodeCore::wake_unclaimed(const std::string& model, Instant now) {
   std::vector<JobId> wake;
-  for (const auto& [id, r] : republishing_) {
+  for (const auto& [id, r] : unclaimed_) {
     if (r.next <= now) continue;
     const std::optional<JobStatus> st = book_.status(id, now);
-    if (!st || st->claims > 0) continue;  // claimed: not waiting for a worker
-    const pb::JobAnnounce* a = book_.announce(id, st->attempt);
+    const pb::JobAnnounce* a = st ? book_.announce(id, st->attempt) : nullptr;
     if (a && a->model() == model) wake.push_back(id);
   }
   for (const JobId& id : wake) schedule_republish(id, now, config_.republish_first);
@@ -545,9 +541,10 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
     pb::GridMessage m;
     *m.mutable_announce() = *latest;
     out.publishes.push_back({jobs_topic(latest->model()), encode_message(std::move(m), wall)});
-    // Published before any peer may be connected: again soon while no claim comes (and, once
-    // claimed, later while a result is missing).
-    schedule_republish(id, now + config_.republish_first / 2, config_.republish_first);
+    // Published before any peer may be connected: again soon, while no claim comes.
+    if (st->claims == 0) {
+      schedule_republish(id, now + config_.republish_first / 2, config_.republish_first);
+    }
   }
   return out;
 }
@@ -609,7 +606,7 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
 }
 
 void ApiNodeCore::schedule_republish(const JobId& id, Instant next, Duration gap) {
-  auto [it, fresh] = republishing_.try_emplace(id);
+  auto [it, fresh] = unclaimed_.try_emplace(id);
   if (!fresh) republish_due_.erase({it->second.next, id});
   it->second = {next, gap};
   republish_due_.insert({next, id});
@@ -620,30 +617,22 @@ void ApiNodeCore::republish(Instant now, WallTime wall, Publishes& out) {
   while (budget > 0 && !republish_due_.empty() && republish_due_.begin()->first <= now) {
     const JobId id = republish_due_.begin()->second;
     republish_due_.erase(republish_due_.begin());
-    auto it = republishing_.find(id);
+    auto it = unclaimed_.find(id);
     auto st = book_.status(id, now);
     const pb::JobAnnounce* a = st ? book_.announce(id, st->attempt) : nullptr;
-    if (it == republishing_.end() || !a || is_finished(st->state)) {
-      if (it != republishing_.end()) republishing_.erase(it);
+    if (it == unclaimed_.end() || !a || is_finished(st->state) || st->claims > 0) {
+      if (it != unclaimed_.end()) unclaimed_.erase(it);
       continue;
     }
     Republish& r = it->second;
-    bool send = false;
-    if (st->claims == 0) {
-      // Only while a worker that serves the model has a free slot: busy workers saw it and
-      // cannot claim yet (a backlog is not a lost announce); otherwise look again later.
-      const std::vector<PeerId> workers = directory_.workers_for(a->model(), now);
-      send = std::any_of(workers.begin(), workers.end(), [&](const PeerId& p) {
-        const pb::WorkerAdvert* w = directory_.worker_advert(p);
-        return w && w->slots_free() > 0;
-      });
-    } else if (r.gap < config_.republish_claimed_first) {
-      // Claimed, its winner most likely running it: look again after a longer gap.
-      r.gap = config_.republish_claimed_first / 2;
-    } else {
-      send = true;  // for a winner that delivered what we lack
-    }
-    if (send) {
+    // Only while a worker that serves the model has a free slot: busy workers saw it and
+    // cannot claim yet (a backlog is not a lost announce); otherwise look again later.
+    const std::vector<PeerId> workers = directory_.workers_for(a->model(), now);
+    const bool free_slot = std::any_of(workers.begin(), workers.end(), [&](const PeerId& p) {
+      const pb::WorkerAdvert* w = directory_.worker_advert(p);
+      return w && w->slots_free() > 0;
+    });
+    if (free_slot) {
       pb::GridMessage m;
       *m.mutable_announce() = *a;
       out.push_back({jobs_topic(a->model()), encode_message(std::move(m), wall)});

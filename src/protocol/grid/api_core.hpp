@@ -56,11 +56,6 @@ struct ApiNodeConfig {
   // that serves its model advertises a free slot (docs/protocol.md §9).
   Duration republish_first = std::chrono::seconds(2);
   Duration republish_max = std::chrono::seconds(32);
-  // A claimed job still without every result is published again too, first this long after its
-  // claims came, then at doubling gaps up to republish_max: a winner that delivered a result we
-  // lack (lost on its way) publishes it again when it sees the announce (docs/protocol.md §9),
-  // instead of the job waiting for its lease to lapse.
-  Duration republish_claimed_first = std::chrono::seconds(8);
   size_t republish_max_per_check = 64;  // lost announces are rare: a bound, not a rate
   // false: a relay (a bootstrap peer): it judges and keeps facts like an API node, so that it
   // forwards only what is valid and can replay, but it publishes no NodeAdvert, is no announcer
@@ -258,8 +253,8 @@ class ApiNodeCore {
     Instant next{};
     Duration gap{};
   };
-  std::unordered_map<JobId, Republish> republishing_;  // own jobs not done yet
-  std::set<std::pair<Instant, JobId>> republish_due_;  // republishing_ by next
+  std::unordered_map<JobId, Republish> unclaimed_;     // own jobs no claim has reached yet
+  std::set<std::pair<Instant, JobId>> republish_due_;  // unclaimed_ by next
   void schedule_republish(const JobId& id, Instant next, Duration gap);
   void republish(Instant now, WallTime wall, Publishes& out);
   Instant reannounce_from_{};  // no re-announces before (after a restore)

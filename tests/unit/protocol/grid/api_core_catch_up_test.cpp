@@ -190,39 +190,5 @@ TEST_F(CatchUpTest, AResultKeptBeforeItsClaimIsReplayedOnceTheClaimComes) {
       Validation::kAccept);
 }
 
-// A claimed job whose result never reached us (lost on its way) is not left to its 5-minute
-// lease: its announce goes out again, after a longer first gap than an unclaimed one's, so that
-// a winner that delivered publishes its result again; once the result is here, it stops.
-TEST_F(CatchUpTest, AClaimedJobWithoutItsResultIsPublishedAgainUntilTheResultComes) {
-  core.start(kT0, wall(kT0));
-  const JobId id = submit(kT0);
-  hear(testing::peer(21), kWorkersTopic, worker_advert(1, kT0), kT0);
-  pb::GridMessage claim;
-  claim.mutable_claim()->set_job_id(id);
-  const Instant c = kT0 + milliseconds(10);
-  ASSERT_EQ(
-      hear(testing::peer(21), jobs_topic(kModel), encode_message(claim, wall(c)), c).validation,
-      Validation::kAccept);
-  std::vector<Instant> sent;
-  for (Instant t = kT0; t <= kT0 + seconds(40); t += milliseconds(500)) {
-    if (t - kT0 < seconds(20)) hear(testing::peer(21), kWorkersTopic, worker_advert(0, t), t);
-    for (const JobId& a : tick(t).announces) {
-      if (a == id) sent.push_back(t);
-    }
-  }
-  ASSERT_GE(sent.size(), 2u);
-  EXPECT_GE(sent[0] - kT0, seconds(8));  // not while the winner is likely still running it
-  EXPECT_GE(sent[1] - sent[0], seconds(16));
-  pb::GridMessage result;
-  result.mutable_result()->set_job_id(id);
-  result.mutable_result()->set_text("The end.");
-  const Instant r = kT0 + seconds(41);
-  ASSERT_EQ(hear(testing::peer(21), kResultsTopic, encode_message(result, wall(r)), r).validation,
-            Validation::kAccept);
-  for (Instant t = r; t <= r + seconds(60); t += seconds(1)) {
-    EXPECT_TRUE(tick(t).announces.empty());
-  }
-}
-
 }  // namespace
 }  // namespace aipg::grid
