@@ -39,23 +39,14 @@ void ApiNodeService::start(grid::Publishes restored) {
   schedule();
 }
 
-// Like publish_all, and each job fact we publish goes back to the core as the router signed it,
-// so that our own facts are replayed to a node that missed them (ApiNodeCore::on_published).
+// Each job fact we publish goes back to the core as the router signed it, so that our own facts
+// are replayed to a node that missed them (ApiNodeCore::on_published).
 void ApiNodeService::publish(grid::Publishes p) {
   stats_.published += p.size();
-  for (grid::Publish& one : p) {
-    const bool fact = grid::model_of_jobs_topic(one.topic).has_value();
-    auto id = ps_.publish(one.topic, std::move(one.data));
-    if (!id) {
-      ++stats_.publish_failures;
-      log::debug("grid publish on {}: {}", one.topic, id.error().message);
-      continue;
-    }
-    if (!fact) continue;
-    if (const gossipsub::Message* m = ps_.router().cached_message(*id)) {
-      core_.on_published(*m, rt_.clock.now());
-    }
-  }
+  stats_.publish_failures +=
+      publish_all(ps_, std::move(p), [this](const std::string& topic, const gossipsub::Message& m) {
+        if (grid::model_of_jobs_topic(topic)) core_.on_published(m, rt_.clock.now());
+      });
   mark_changed();
 }
 
