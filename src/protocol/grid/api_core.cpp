@@ -150,6 +150,7 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
 Publishes ApiNodeCore::start(Instant now, WallTime wall) {
   started_ms_ = to_unix_ms(wall);
   next_advert_ = now + config_.advert_interval;
+  last_advert_ = now;
   next_check_ = now + config_.check_interval;
   if (!config_.advertise) return {};
   return {node_advert(now, wall)};
@@ -308,7 +309,13 @@ void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a
 
 // A worker that now serves a model it did not (it started, came back, or recovered) never saw
 // the announces that went out before: the unclaimed ones of ours are published again for it.
+// A worker heard for the first time (or again after it was gone) has likely not heard our
+// advert either, when it joined through peers that were already subscribed: without our
+// addresses it cannot stream its output to us. Ours goes at once, at most once a second.
 void ApiNodeCore::note_worker_advert(const PeerId& author, const pb::WorkerAdvert& a, Instant now) {
+  if (config_.advertise && !directory_.worker_live(author, now)) {
+    next_advert_ = std::min(next_advert_, std::max(now, last_advert_ + kMinAdvertInterval));
+  }
   std::vector<std::string> newly;
   for (const pb::ModelInfo& info : a.models()) {
     if (a.healthy() && a.slots_free() > 0 && !directory_.serves(author, info.name(), now)) {
@@ -564,6 +571,7 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
                   [&](const auto& kv) { return now - kv.second >= std::chrono::seconds(1); });
     std::erase_if(own_, [&](const JobId& id) { return !book_.status(id, now).has_value(); });
     if (config_.advertise) out.push_back(node_advert(now, wall));
+    last_advert_ = now;
     next_advert_ = now + config_.advert_interval;
   }
   if (replay_from_ != kNever) {

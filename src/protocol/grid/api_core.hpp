@@ -234,6 +234,7 @@ class ApiNodeCore {
   std::set<std::string> models_;
   std::map<std::string, uint64_t> rejections_;
   Instant next_advert_{};
+  Instant last_advert_ = Instant::min();
   size_t advert_listeners_ = 0;
   Instant next_check_{};
   FactLog facts_{/*keep_envelopes=*/true};

@@ -1,7 +1,8 @@
 // ApiNodeCore catching up (docs/protocol.md §8, issue 13): whoever may lack facts is sent them —
 // a node heard for the first time, a node that starts following a model — our own announces
-// included; the first listener gets our advert at once; a worker that appears gets the unclaimed
-// jobs of its model at once, not after their republish back-off.
+// included; the first listener, and a worker heard for the first time, get our advert at once; a
+// worker that appears gets the unclaimed jobs of its model at once, not after their republish
+// back-off.
 #include <gtest/gtest.h>
 
 #include "protocol/gossipsub/signing.hpp"
@@ -136,6 +137,24 @@ TEST_F(CatchUpTest, TheFirstListenerGetsOurAdvertAtOnce) {
   EXPECT_EQ(tick(t1).adverts, 1u);
   core.set_advert_listeners(2);  // more listeners: nothing new to say
   EXPECT_GT(core.next_deadline(), t1);
+}
+
+// A worker that joined through a peer already subscribed to the adverts topic is no new
+// listener of ours, yet it lacks our advert (and our addresses, for its output streams).
+TEST_F(CatchUpTest, AWorkerHeardForTheFirstTimeGetsOurAdvertWithinASecond) {
+  core.start(kT0, wall(kT0));
+  hear(testing::peer(19), kWorkersTopic, worker_advert(1, kT0), kT0);  // a model we follow now
+  EXPECT_EQ(tick(kT0).adverts, 1u);
+  const Instant t1 = kT0 + milliseconds(300);
+  hear(testing::peer(20), kWorkersTopic, worker_advert(1, t1), t1);
+  EXPECT_EQ(tick(t1).adverts, 0u);  // at most one early advert a second
+  EXPECT_LE(core.next_deadline(), kT0 + seconds(1));
+  EXPECT_EQ(tick(kT0 + seconds(1)).adverts, 1u);
+  const Instant t2 = kT0 + seconds(3);
+  hear(testing::peer(20), kWorkersTopic, worker_advert(1, t2), t2);  // heard before: nothing new
+  EXPECT_EQ(tick(t2).adverts, 0u);
+  hear(testing::peer(21), kWorkersTopic, worker_advert(1, t2), t2);
+  EXPECT_EQ(tick(t2).adverts, 1u);
 }
 
 TEST_F(CatchUpTest, AWorkerThatAppearsGetsTheUnclaimedJobsOfItsModelAtOnce) {
