@@ -171,6 +171,7 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
     }
     case pb::GridMessage::kAnnounce: {
       const pb::JobAnnounce& a = m.announce();
+      recheck(a.job_id());
       const FactVerdict f = book_.add_announce(author, a, now);
       const bool ours = std::any_of(config_.models.begin(), config_.models.end(),
                                     [&](const WorkerModel& wm) { return wm.name == a.model(); });
@@ -184,12 +185,16 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
       return verdict_of(f);
     }
     case pb::GridMessage::kClaim:
+      recheck(m.claim().job_id());
       return verdict_of(book_.add_claim(author, m.claim(), now));
     case pb::GridMessage::kResult:
+      recheck(m.result().job_id());
       return verdict_of(book_.add_result(author, m.result(), now));
     case pb::GridMessage::kFailed:
+      recheck(m.failed().job_id());
       return verdict_of(book_.add_failed(author, m.failed(), now));
     case pb::GridMessage::kCancel:
+      recheck(m.cancel().job_id());
       return verdict_of(book_.add_cancel(author, m.cancel(), now));
     case pb::GridMessage::kReplay:
       return take_replay(m.replay(), facts_, now, [&](const SignedFact& f) {
@@ -202,11 +207,22 @@ Verdict WorkerCore::handle(const PeerId& author, BytesView data, Instant now, Wa
   return {Validation::kIgnore, Reject::kMalformed, "no body"};
 }
 
+void WorkerCore::recheck(const JobId& id) {
+  auto it = decided_.lower_bound({id, 0});
+  if (it != decided_.end() && it->job_id == id) recheck_.insert(id);
+}
+
 void WorkerCore::on_announce_again(const pb::JobAnnounce& a, WallTime wall) {
   // Delivered already: its announcer lacks our claim or result (lost on their way to it, or
   // published before it followed the model), so both go out again. Receivers that have them
-  // ignore the copies.
-  const std::vector<pb::JobResult> mine = book_.results_by(a.job_id(), self_);
+  // ignore the copies. Only results we won: one from a run that lost its race (a better claim
+  // reached us after we finished) can never count, and sent again long after that race, every
+  // receiver rejects it as a breach and scores us down (the explorer's seed 175).
+  std::vector<pb::JobResult> mine = book_.results_by(a.job_id(), self_);
+  std::erase_if(mine, [&](const pb::JobResult& r) {
+    const std::vector<PeerId> winners = book_.winners(a.job_id(), r.attempt());
+    return r.generation() >= winners.size() || winners[r.generation()] != self_;
+  });
   std::set<uint32_t> attempts;
   for (const pb::JobResult& r : mine) attempts.insert(r.attempt());
   for (uint32_t k : attempts) {
@@ -241,33 +257,57 @@ WorkerCore::Actions WorkerCore::tick(Instant now, WallTime wall) {
   return out;
 }
 
-// Claims whose window has passed: a win starts its generation, a loss releases its slot.
+// Claims whose window has passed: from then on their attempt is decided (start_won), and the
+// slot each held is free unless a run takes it.
 void WorkerCore::decide_claims(Instant now, WallTime wall, Actions& out) {
   for (auto cit = pending_claims_.begin(); cit != pending_claims_.end();) {
     if (now < cit->second) {
       ++cit;
       continue;
     }
-    const ClaimKey key = cit->first;
+    decided_.insert(cit->first);
+    recheck_.insert(cit->first.job_id);
     cit = pending_claims_.erase(cit);
-    const std::optional<JobView> view = book_.view(key.job_id, now);
-    if (!view || is_finished(view->state)) continue;
-    // Every generation we win (one per claim of ours: docs/protocol.md §4) that is not running.
-    const std::vector<PeerId> winners = book_.winners(key.job_id, key.attempt);
-    const pb::JobAnnounce& a = *view->announce;
-    for (uint32_t g = 0; g < winners.size() && g < view->generations.size(); ++g) {
-      const RunKey run_key{key.job_id, key.attempt, g};
-      if (winners[g] != self_ || view->generations[g].result != nullptr ||
-          running_.contains(run_key)) {
+  }
+  start_won(now, wall, out);
+}
+
+// Every generation we win (one per claim of ours: docs/protocol.md §4) in a decided attempt,
+// that has no result, is not running and did not end with our result or failure. Asked again
+// whenever a fact of the job comes, not once at the window's end: a claim that comes late can
+// move us from one generation to the next (check_running then stops the run of the one we
+// lost: the one we now win is ours to run, or it waits out the lease), and it can even take a
+// finished job back (a result whose author it displaces no longer counts), so decided attempts
+// are kept as long as the book keeps their job (docs/reliability.md).
+void WorkerCore::start_won(Instant now, WallTime wall, Actions& out) {
+  for (const JobId& id : std::exchange(recheck_, {})) {
+    const std::optional<JobStatus> st = book_.status(id, now);
+    if (!st || st->state == JobState::kDone) continue;
+    const bool over = is_finished(st->state);  // cancelled or faulted: nothing to run, ever
+    const std::optional<JobView> view = over ? std::nullopt : book_.view(id, now);
+    for (auto dit = decided_.lower_bound({id, 0}); dit != decided_.end() && dit->job_id == id;) {
+      if (over) {
+        dit = decided_.erase(dit);
         continue;
       }
-      Run run{
-          run_key, a.model(), a.prompt(), a.params(), {a.messages().begin(), a.messages().end()},
-          {}};
-      // check_announce has parsed the origin already.
-      if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
-      out.start.push_back(run);
-      running_[run_key] = {std::move(run), to_unix_ms(wall)};
+      const uint32_t attempt = dit->attempt;
+      ++dit;
+      const std::vector<PeerId> winners = book_.winners(id, attempt);
+      const pb::JobAnnounce& a = *view->announce;
+      for (uint32_t g = 0; g < winners.size() && g < view->generations.size(); ++g) {
+        const RunKey run_key{id, attempt, g};
+        if (winners[g] != self_ || view->generations[g].result != nullptr ||
+            running_.contains(run_key) || ended_.contains(run_key)) {
+          continue;
+        }
+        Run run{
+            run_key, a.model(), a.prompt(), a.params(), {a.messages().begin(), a.messages().end()},
+            {}};
+        // check_announce has parsed the origin already.
+        if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
+        out.start.push_back(run);
+        running_[run_key] = {std::move(run), to_unix_ms(wall)};
+      }
     }
   }
 }
@@ -302,12 +342,17 @@ void WorkerCore::make_claims(Instant now, WallTime wall, Actions& out) {
     const size_t n = std::max<uint32_t>(1, kv.second.announce.n());
     return book_.claims_by(kv.first.job_id, kv.first.attempt, self_) >= n;
   });
+  // Reset before any early return: a loosening bound left in the past would keep
+  // next_deadline() in the past, and the shell would tick again at once, for as long as we are
+  // busy or unhealthy (a core spinning at one instant: docs/reliability.md). While we cannot
+  // claim there is nothing to wake for: a freed slot, our health or our first heard advert
+  // brings a tick of its own.
+  next_loosen_ = kNever;
   if (!config_.healthy || !advert_heard_ || candidates_.empty()) return;
   const size_t busy = slots_busy();
   if (busy >= config_.slots) return;
 
   std::vector<const pb::JobAnnounce*> open;
-  next_loosen_ = kNever;
   for (const auto& [key, cand] : candidates_) {
     const pb::JobAnnounce& a = cand.announce;
     if (pending_claims_.contains(key)) continue;  // our last claim on it is in its window
@@ -370,6 +415,9 @@ void WorkerCore::prune(Instant now) {
   book_.prune(now);
   facts_.prune(now, std::chrono::minutes(10));
   directory_.forget_gone(now);
+  // Decided attempts and ended runs go with their job.
+  std::erase_if(decided_, [&](const ClaimKey& k) { return !book_.status(k.job_id, now); });
+  std::erase_if(ended_, [&](const RunKey& k) { return !book_.status(k.job_id, now); });
 }
 
 Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tokens,
@@ -395,6 +443,7 @@ Publishes WorkerCore::finished(const RunKey& key, std::string text, uint32_t tok
   r->set_started_ms(it->second.started_ms);
   r->set_finished_ms(to_unix_ms(wall));
   book_.add_result(self_, *r, now);
+  ended_.insert(key);
   running_.erase(it);
   dirty_ = true;  // a slot is free
   return {{kResultsTopic, encode_message(std::move(m), wall)}};
@@ -412,6 +461,7 @@ Publishes WorkerCore::failed(const RunKey& key, std::string reason, Instant now,
   truncate_utf8(reason, CheckLimits{}.max_name_bytes);
   f->set_reason(std::move(reason));
   book_.add_failed(self_, *f, now);
+  ended_.insert(key);
   running_.erase(it);
   dirty_ = true;
   return {{kResultsTopic, encode_message(std::move(m), wall)}};

@@ -129,6 +129,9 @@ class WorkerCore {
   // open at its announcer: our claims and results for it are published again.
   void on_announce_again(const pb::JobAnnounce& a, WallTime wall);
   void decide_claims(Instant now, WallTime wall, Actions& out);
+  void start_won(Instant now, WallTime wall, Actions& out);
+  // A fact of job `id` came: start_won looks at it again if we have a decided attempt there.
+  void recheck(const JobId& id);
   void check_running(Instant now, Actions& out);
   void make_claims(Instant now, WallTime wall, Actions& out);
   void prune(Instant now);
@@ -153,6 +156,14 @@ class WorkerCore {
     return pending_claims_.contains(k) || book_.has_claim(k.job_id, k.attempt, self_);
   }
   std::map<RunKey, Running> running_;
+  // Attempts in which a claim of ours has passed its window: start_won runs the generations we
+  // win there, whenever the claims make us their winner, while the book keeps the job (a late
+  // claim can take even a done job back). recheck_: the jobs to look at, at the next tick.
+  std::set<ClaimKey> decided_;
+  std::set<JobId> recheck_;
+  // Runs that ended with our result or failure: never started again. (A run stopped because a
+  // claim moved us off its generation may start again, should another claim of ours win it.)
+  std::set<RunKey> ended_;
   FactLog facts_{/*keep_envelopes=*/false};
   MisbehaviourTally misbehaviour_;
 };

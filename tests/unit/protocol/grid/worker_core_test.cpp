@@ -782,3 +782,149 @@ TEST(WorkerCore, ANewApiNodeMakesOurAdvertDueAtOnce) {
 
 }  // namespace
 }  // namespace aipg::grid
+
+namespace aipg::grid {
+namespace {
+
+// --- found by the schedule explorer (tests/sim/grid_explore, docs/reliability.md) --------------
+
+// A claim that comes late moves us from generation 0 to generation 1: the run of 0 stops and
+// the run of 1, which we now win, starts at once — not when the attempt's lease runs out.
+TEST(WorkerCore, AWinnerMovedToAnotherGenerationByALateClaimRunsThatOne) {
+  Grid g;
+  const PeerId behind = kOthers[0], ahead = kOthers[1];
+  pb::JobAnnounce a;
+  for (uint8_t id = 1;; ++id) {  // ranks: ahead < us < behind
+    a = announce(job_id(id), /*n=*/2);
+    if (by_rank(a, {kSelf, behind, ahead}) == std::vector<PeerId>{ahead, kSelf, behind}) break;
+  }
+  g.hear_announce(a);
+  ASSERT_EQ(claims_in(g.tick().publish, g.clock).size(), 1u);
+  g.hear_claim(behind, a.job_id());  // two claims for two generations: no more slots claimed
+  auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(act.start[0].key, (RunKey{a.job_id(), 0, 0}));
+  EXPECT_TRUE(claims_in(act.publish, g.clock).empty());
+
+  g.hear_claim(ahead, a.job_id());
+  act = g.tick();
+  ASSERT_EQ(act.stop.size(), 1u);
+  EXPECT_EQ(act.stop[0], (RunKey{a.job_id(), 0, 0}));
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(act.start[0].key, (RunKey{a.job_id(), 0, 1}));
+  // Once, and never again after its result.
+  EXPECT_TRUE(g.tick().start.empty());
+  g.w.finished(act.start[0].key, "The end.", 2, "stop", g.clock.now, g.clock.wall());
+  EXPECT_TRUE(g.tick().start.empty());
+}
+
+// A late claim can take a finished job back: the job was done (our result for generation 0, the
+// other worker's for 1), then a claim ranked ahead of both moves us to generation 1 — whose
+// result, by a worker no longer its winner, stops counting. We run generation 1.
+TEST(WorkerCore, ALateClaimThatTakesADoneJobBackMakesUsRunOurNewGeneration) {
+  Grid g;
+  const PeerId other = kOthers[0], ahead = kOthers[1];
+  pb::JobAnnounce a;
+  for (uint8_t id = 1;; ++id) {  // ranks: ahead < us < other
+    a = announce(job_id(id), /*n=*/2);
+    if (by_rank(a, {kSelf, other, ahead}) == std::vector<PeerId>{ahead, kSelf, other}) break;
+  }
+  g.hear_announce(a);
+  g.tick();
+  g.hear_claim(other, a.job_id());
+  auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(act.start[0].key, (RunKey{a.job_id(), 0, 0}));
+  g.w.finished(act.start[0].key, "ours", 2, "stop", g.clock.now, g.clock.wall());
+  pb::GridMessage r;
+  r.mutable_result()->set_job_id(a.job_id());
+  r.mutable_result()->set_generation(1);
+  r.mutable_result()->set_text("theirs");
+  g.hear(other, kResultsTopic, encode_message(r, g.clock.wall()));
+  EXPECT_EQ(g.w.book().view(a.job_id(), g.clock.now)->state, JobState::kDone);
+  EXPECT_TRUE(g.tick().start.empty());
+
+  g.hear_claim(ahead, a.job_id());
+  act = g.tick();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(act.start[0].key, (RunKey{a.job_id(), 0, 1}));
+}
+
+// A generation that failed on our backend is not started again while we still win it: the
+// failure is published and the next attempt is the announcer's to make.
+TEST(WorkerCore, AFailedRunIsNotStartedAgain) {
+  Grid g;
+  g.hear_announce(announce(job_id(1)));
+  g.tick();
+  const auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  EXPECT_EQ(g.w.failed(act.start[0].key, "oom", g.clock.now, g.clock.wall()).size(), 1u);
+  EXPECT_TRUE(g.tick().start.empty());
+  g.clock.advance(milliseconds(kWindowMs));
+  EXPECT_TRUE(g.tick().start.empty());
+}
+
+// While we are busy (or unhealthy), a candidate whose claim bound is waiting to widen must not
+// keep next_deadline() in the past: the shell would tick again at once, for as long as the run
+// lasts (a worker spinning at one instant).
+TEST(WorkerCore, ABusyWorkerDoesNotTickAgainAndAgainForABoundThatWidens) {
+  WorkerConfig cfg = config(1);
+  cfg.claimants_per_generation = 1;  // 5 workers advertise the model: 1 in 5 claims at first
+  Grid g(cfg);
+  auto qualifies = [&](const pb::JobAnnounce& a) {
+    return get_be64(claim_rank(a.job_id(), as_bytes(a.nonce()), 0, kSelf).data()) < UINT64_MAX / 5;
+  };
+  std::optional<pb::JobAnnounce> ours, waiting;
+  for (uint8_t id = 1; !ours || !waiting; ++id) {
+    pb::JobAnnounce a = announce(job_id(id));
+    (qualifies(a) ? ours : waiting) = a;
+  }
+  g.hear_announce(*waiting);
+  g.hear_announce(*ours);
+  ASSERT_EQ(claims_in(g.tick().publish, g.clock).size(), 1u);  // ours; the other waits
+  const auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);  // busy now; the waiting one's bound has come due
+  EXPECT_GT(g.w.next_deadline(), g.clock.now);
+  // The freed slot brings a tick at once, and the widening bound the next ones, until the
+  // waiting job is claimed (within three windows the bound covers every rank).
+  g.w.finished(act.start[0].key, "The end.", 2, "stop", g.clock.now, g.clock.wall());
+  EXPECT_LE(g.w.next_deadline(), g.clock.now);
+  std::vector<pb::Claim> claims;
+  for (int k = 0; k < 4 && claims.empty(); ++k) {
+    g.clock.now = std::max(g.clock.now, g.w.next_deadline());
+    claims = claims_in(g.tick().publish, g.clock);
+    EXPECT_GT(g.w.next_deadline(), g.clock.now);
+  }
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].job_id(), waiting->job_id());
+}
+
+// We finished a generation before a better claim reached us (an honest race, lost). When the
+// announce comes again, our claim and result are not published again: that result can never
+// count, and sent again long after the race every receiver would take it for a breach.
+TEST(WorkerCore, ARepairSendsOnlyResultsWeWon) {
+  Grid g;
+  const PeerId ahead = kOthers[0];
+  pb::JobAnnounce a;
+  for (uint8_t id = 1;; ++id) {
+    a = announce(job_id(id));
+    if (by_rank(a, {kSelf, ahead})[0] == ahead) break;
+  }
+  g.hear_announce(a);
+  g.tick();
+  const auto act = g.after_window();
+  ASSERT_EQ(act.start.size(), 1u);
+  ASSERT_EQ(g.w.finished(act.start[0].key, "mine", 2, "stop", g.clock.now, g.clock.wall()).size(),
+            1u);
+  g.hear_claim(ahead, a.job_id());
+  g.tick();
+  g.hear_announce(a);  // again
+  for (const Publish& p : g.tick().publish) {
+    const pb::GridMessage m = decode(p, g.clock);
+    EXPECT_FALSE(m.has_result());
+    EXPECT_FALSE(m.has_claim());
+  }
+}
+
+}  // namespace
+}  // namespace aipg::grid
