@@ -19,26 +19,27 @@ void expect_holds(uint64_t seed) {
 
 // Seeds that broke an invariant, each fixed (docs/reliability.md says how).
 TEST(GridExplore, RegressionSeedsHold) {
-  for (uint64_t seed : {3, 745, 877, 2707}) {
+  for (uint64_t seed : {3, 57, 102, 170, 175, 745, 877, 2707}) {
     SCOPED_TRACE(seed);
     expect_holds(seed);
   }
 }
 
-// Open breaches (docs/reliability.md): among them, a non-origin API node that lost a fact every
-// other node has can only get it by chance, and the worker-side fixes the explorer proposed
-// (seeds 170, 175) are not in yet. The next slice of issue 13 takes them on.
-const std::set<uint64_t> kOpen = {12,  58,  65,  74,  91,  95,  97,  107, 109, 113, 115, 118, 122,
-                                  125, 139, 145, 153, 156, 159, 166, 170, 173, 175, 177, 184, 186,
-                                  205, 216, 223, 240, 249, 259, 262, 271, 277, 283, 290, 294};
+// Open breaches (docs/reliability.md): in seed 12 the only worker of a model is excluded from
+// a job after its own crash and restart; the others are being looked into.
+const std::set<uint64_t> kOpen = {12, 331, 454, 455, 577, 578, 650, 812, 848};
 
-TEST(GridExplore, TheFirstThreeHundredSeedsHold) {
-  for (uint64_t seed = 1; seed <= 300; ++seed) {
+void expect_range_holds(uint64_t first, uint64_t last) {
+  for (uint64_t seed = first; seed <= last; ++seed) {
     if (kOpen.contains(seed)) continue;
     SCOPED_TRACE(seed);
     expect_holds(seed);
   }
 }
+
+// Two halves, so that ctest can run them side by side.
+TEST(GridExplore, SeedsOneToFiveHundredHold) { expect_range_holds(1, 500); }
+TEST(GridExplore, SeedsFiveHundredAndOneToAThousandHold) { expect_range_holds(501, 1000); }
 
 }  // namespace
 }  // namespace aipg::sim

@@ -121,11 +121,13 @@ void ApiNodeCore::on_published(const gossipsub::Message& m, Instant now) {
   }
   f->envelope = gossipsub::encode_message(m);
   facts_.record(*f, now);
+  pull_.note_fact(job_of(g), f->id, now);
 }
 
 // --- adverts -----------------------------------------------------------------------------------
 
-Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
+Publish ApiNodeCore::node_advert(Instant now, WallTime wall,
+                                 const std::vector<JobId>& stale) const {
   uint32_t open = 0;
   for (const JobId& id : own_) {
     auto st = book_.status(id, now);
@@ -144,6 +146,7 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall) const {
     if (size_t(a->models_size()) >= config_.limits.max_node_models) break;
     a->add_models(model);
   }
+  for (const JobId& id : stale) a->add_stale(id);
   return {kNodesTopic, encode_message(std::move(m), wall)};
 }
 
@@ -153,7 +156,7 @@ Publishes ApiNodeCore::start(Instant now, WallTime wall) {
   last_advert_ = now;
   next_check_ = now + config_.check_interval;
   if (!config_.advertise) return {};
-  return {node_advert(now, wall)};
+  return {node_advert(now, wall, {})};
 }
 
 // --- submit and cancel -------------------------------------------------------------------------
@@ -271,6 +274,7 @@ Verdict ApiNodeCore::take_replay(const pb::Replay& r, Instant now, WallTime wall
     Verdict fv = handle(f.author, f.topic, f.data, now, wall, Arrival::kReplayed, &h);
     if (fv.validation != Validation::kReject) {
       note_changed(h.job);
+      pull_.note_fact(h.job, f.id, now);
       if (config_.persist)
         persist_.push_back({Persist::Kind::kFact, h.job, f.id, f.envelope, wall});
     }
@@ -305,6 +309,32 @@ void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a
   }
   directory_.on_node_advert(author, a, now);
   for (const std::string& m : a.models()) learn_model(m);
+  answer_stale(a, now);
+}
+
+// --- pull repair (docs/protocol.md §8) ----------------------------------------------------------
+
+// Open jobs (or facts of jobs we never had announced) that took no fact for two advert
+// intervals: a node that holds one finished has what we lack.
+std::vector<JobId> ApiNodeCore::stale_jobs(Instant now) {
+  return pull_.stale(now, 2 * config_.advert_interval, config_.limits.max_node_stale,
+                     [&](const JobId& id) {
+                       const std::optional<JobStatus> st = book_.status(id, now);
+                       return !st || !is_finished(st->state);
+                     });
+}
+
+// A job another node names as stale that we hold finished: its facts are replayed (all of them:
+// we cannot tell which it lacks; it skips those it has before checking any signature). Once per
+// job every two advert intervals, however many nodes name it.
+void ApiNodeCore::answer_stale(const pb::NodeAdvert& a, Instant now) {
+  for (const std::string& id : a.stale()) {
+    const std::optional<JobStatus> st = book_.status(id, now);
+    if (!st || !is_finished(st->state)) continue;
+    for (std::string& fact : pull_.answer(id, now, 2 * config_.advert_interval)) {
+      release_.push_back(std::move(fact));
+    }
+  }
 }
 
 // A worker that now serves a model it did not (it started, came back, or recovered) never saw
@@ -487,6 +517,7 @@ void ApiNodeCore::note_changed(const JobId& job) {
 
 void ApiNodeCore::keep(const SignedFact& f, const JobId& job, Instant now, WallTime wall) {
   facts_.record(f, now);
+  pull_.note_fact(job, f.id, now);
   if (config_.persist) persist_.push_back({Persist::Kind::kFact, job, f.id, f.envelope, wall});
 }
 
@@ -536,6 +567,7 @@ ApiNodeCore::Restored ApiNodeCore::restore(const std::vector<Persist>& records, 
         continue;
       }
       facts_.record(f, now);
+      pull_.note_fact(h.job, f.id, now);
       ++out.facts;
     }
   }
@@ -570,7 +602,11 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     std::erase_if(forwarded_again_,
                   [&](const auto& kv) { return now - kv.second >= std::chrono::seconds(1); });
     std::erase_if(own_, [&](const JobId& id) { return !book_.status(id, now).has_value(); });
-    if (config_.advertise) out.push_back(node_advert(now, wall));
+    // Jobs the book forgot, and facts of jobs it never knew once the book stops keeping them.
+    pull_.prune([&](const JobId& id, Instant last) {
+      return !book_.status(id, now) && now - last >= std::chrono::minutes(2);
+    });
+    if (config_.advertise) out.push_back(node_advert(now, wall, stale_jobs(now)));
     last_advert_ = now;
     next_advert_ = now + config_.advert_interval;
   }

@@ -23,6 +23,7 @@
 #include "protocol/grid/misbehaviour.hpp"
 #include "protocol/grid/peer_directory.hpp"
 #include "protocol/grid/publish.hpp"
+#include "protocol/grid/pull_repair.hpp"
 #include "protocol/grid/replay.hpp"
 #include "protocol/grid/types.hpp"
 #include "protocol/grid/verdict.hpp"
@@ -195,7 +196,9 @@ class ApiNodeCore {
   const PeerDirectory& directory() const { return directory_; }
 
  private:
-  Publish node_advert(Instant now, WallTime wall) const;
+  Publish node_advert(Instant now, WallTime wall, const std::vector<JobId>& stale) const;
+  std::vector<JobId> stale_jobs(Instant now);
+  void answer_stale(const pb::NodeAdvert& a, Instant now);
   // What handle() (on_message's work) learnt about a message beyond the verdict.
   struct Handled {
     bool fact = false;     // a job fact (announce, claim, result, failure, cancel)
@@ -239,6 +242,7 @@ class ApiNodeCore {
   Instant next_check_{};
   FactLog facts_{/*keep_envelopes=*/true};
   MisbehaviourTally misbehaviour_;
+  PullRepair pull_;
   Instant replay_from_ = kNever;  // a replay is due of the facts taken since then
   uint64_t started_ms_ = 0;       // NodeAdvert.started_ms
   std::vector<Persist> persist_;

@@ -163,6 +163,11 @@ Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
   AIPG_GRID_CHECK(check_size("node_advert.version", n.version().size(), l.max_name_bytes));
   AIPG_GRID_CHECK(check_count("node_advert.addrs", n.addrs_size(), l.max_addrs));
   AIPG_GRID_CHECK(check_count("node_advert.models", n.models_size(), l.max_node_models));
+  AIPG_GRID_CHECK(check_count("node_advert.stale", n.stale_size(), l.max_node_stale));
+  for (int i = 0; i < n.stale_size(); ++i) {
+    AIPG_GRID_CHECK(
+        check_exact("node_advert.stale[" + std::to_string(i) + "]", n.stale(i), kJobIdSize));
+  }
   for (int i = 0; i < n.models_size(); ++i) {
     AIPG_GRID_CHECK(
         check_name("node_advert.models[" + std::to_string(i) + "]", n.models(i), l.max_name_bytes));

@@ -12,6 +12,23 @@ bool is_job_fact(const pb::GridMessage& m) {
   return m.has_announce() || m.has_claim() || m.has_cancel() || m.has_result() || m.has_failed();
 }
 
+JobId job_of(const pb::GridMessage& m) {
+  switch (m.body_case()) {
+    case pb::GridMessage::kAnnounce:
+      return m.announce().job_id();
+    case pb::GridMessage::kClaim:
+      return m.claim().job_id();
+    case pb::GridMessage::kCancel:
+      return m.cancel().job_id();
+    case pb::GridMessage::kResult:
+      return m.result().job_id();
+    case pb::GridMessage::kFailed:
+      return m.failed().job_id();
+    default:
+      return {};
+  }
+}
+
 std::optional<SignedFact> signed_fact(const gossipsub::Message& m) {
   if (!m.from || !m.seqno || !m.data) return std::nullopt;
   auto author = PeerId::from_multihash(*m.from);

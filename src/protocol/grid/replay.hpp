@@ -35,6 +35,8 @@ struct SignedFact {
 // Announce, claim, result, failure or cancel: what a node keeps and replays. Adverts never are
 // (a replayed advert would make a gone peer look live).
 bool is_job_fact(const pb::GridMessage& m);
+// The job a job fact is about (empty for anything else).
+JobId job_of(const pb::GridMessage& m);
 
 // From a message the router delivered (StrictSign: the router checked the signature).
 // nullopt for a message without from, seqno or data. The envelope is left empty: encoding it is

@@ -41,6 +41,15 @@ Bytes node_advert(std::vector<std::string> models, Instant now) {
   return encode_message(std::move(m), wall(now));
 }
 
+Bytes stale_advert(const JobId& job, Instant now) {
+  pb::GridMessage m;
+  m.mutable_node_advert()->set_advert_interval_ms(5000);
+  m.mutable_node_advert()->set_started_ms(111);
+  m.mutable_node_advert()->add_models(kModel);
+  m.mutable_node_advert()->add_stale(job);
+  return encode_message(std::move(m), wall(now));
+}
+
 Bytes worker_advert(uint32_t free, Instant now) {
   pb::GridMessage m;
   pb::WorkerAdvert* a = m.mutable_worker_advert();
@@ -74,6 +83,7 @@ struct CatchUpTest : ::testing::Test {
   struct Out {
     size_t replayed = 0, adverts = 0;
     std::vector<std::string> advert_models;
+    std::vector<JobId> advert_stale;
     std::vector<JobId> announces;
   };
   Out tick(Instant now) {
@@ -85,6 +95,7 @@ struct CatchUpTest : ::testing::Test {
       if (m.has_node_advert()) {
         ++out.adverts;
         out.advert_models = {m.node_advert().models().begin(), m.node_advert().models().end()};
+        out.advert_stale = {m.node_advert().stale().begin(), m.node_advert().stale().end()};
       }
       if (m.has_announce()) out.announces.push_back(m.announce().job_id());
     }
@@ -207,6 +218,52 @@ TEST_F(CatchUpTest, AResultKeptBeforeItsClaimIsReplayedOnceTheClaimComes) {
   EXPECT_EQ(
       core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 5), later, wall(later)).validation,
       Validation::kAccept);
+}
+
+// Pull repair: a fact that one node alone lost (no push repairs it, the others have the job
+// done). The node names the job once it has not moved for two advert intervals; a node that
+// holds it finished replays its facts, once per two advert intervals.
+TEST_F(CatchUpTest, AnOpenJobThatDoesNotMoveIsNamedInOurAdvert) {
+  core.start(kT0, wall(kT0));
+  const JobId id = submit(kT0);
+  tick(kT0);
+  EXPECT_TRUE(tick(kT0 + seconds(5)).advert_stale.empty());
+  const Out out = tick(kT0 + seconds(10));
+  EXPECT_EQ(out.adverts, 1u);
+  EXPECT_EQ(out.advert_stale, std::vector<JobId>{id});
+}
+
+TEST_F(CatchUpTest, ANodeThatNamesAJobWeHoldDoneIsReplayedItsFacts) {
+  core.start(kT0, wall(kT0));
+  const JobId id = submit(kT0);
+  tick(kT0);
+  const wire::KeyPair worker = key(9);
+  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
+    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
+                                          seq);
+  };
+  const Instant t = kT0 + milliseconds(100);
+  hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t), t);
+  tick(t);  // the first hearing's replay
+  EXPECT_EQ(hear(testing::peer(7), kNodesTopic, stale_advert(id, t), t).validation,
+            Validation::kAccept);
+  EXPECT_EQ(tick(t).replayed, 0u);  // open here too: we have nothing it lacks
+  pb::GridMessage claim;
+  claim.mutable_claim()->set_job_id(id);
+  pb::GridMessage result;
+  result.mutable_result()->set_job_id(id);
+  result.mutable_result()->set_text("The end.");
+  core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 1), t, wall(t));
+  core.on_pubsub(*signed_msg(kResultsTopic, result, 2), t, wall(t));
+  ASSERT_EQ(core.job_status(id, t)->state, JobState::kDone);
+  hear(testing::peer(7), kNodesTopic, stale_advert(id, t), t);
+  EXPECT_EQ(tick(t).replayed, 3u);  // announce, claim, result
+  const Instant t2 = t + seconds(5);
+  hear(testing::peer(7), kNodesTopic, stale_advert(id, t2), t2);
+  EXPECT_EQ(tick(t2).replayed, 0u);  // answered 5 s ago
+  const Instant t3 = t + seconds(10);
+  hear(testing::peer(7), kNodesTopic, stale_advert(id, t3), t3);
+  EXPECT_EQ(tick(t3).replayed, 3u);
 }
 
 }  // namespace

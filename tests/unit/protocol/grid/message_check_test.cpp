@@ -459,6 +459,14 @@ TEST(GridMessageCheck, NodeAdvertRejections) {
   m = good_node_advert();
   m.mutable_node_advert()->set_version(std::string(257, 'v'));
   expect_reject(check(m), Reject::kTooLarge, "node_advert.version is 257 bytes, limit 256");
+  m = good_node_advert();
+  m.mutable_node_advert()->add_stale(std::string(16, 'j'));
+  expect_ok(m);
+  m.mutable_node_advert()->add_stale(std::string(15, 'j'));
+  expect_reject(check(m), Reject::kBadField, "node_advert.stale[1] is 15 bytes, must be 16");
+  m = good_node_advert();
+  for (int i = 0; i < 17; ++i) m.mutable_node_advert()->add_stale(std::string(16, 'j'));
+  expect_reject(check(m), Reject::kTooLarge, "node_advert.stale has 17 entries, limit 16");
 }
 
 }  // namespace

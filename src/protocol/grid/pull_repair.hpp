@@ -1,0 +1,55 @@
+// Pull repair (docs/protocol.md §8). Pushes (replays on a trigger, republishes, a worker's
+// repair) fill most gaps, but none fires for a fact that one API node alone lost while every
+// other node holds it: the origin sees its job done and republishes nothing, no worker hears of
+// the gap, no node is restarted or newly heard. So a node names the jobs it holds open that have
+// not moved for a while (NodeAdvert.stale), and a node that holds such a job finished replays
+// that job's facts.
+//
+// PullRepair is the bookkeeping of both sides: which facts each job has and when the last came,
+// when a job was last named and last answered for.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/time.hpp"
+#include "protocol/grid/types.hpp"
+
+namespace aipg::grid {
+
+class PullRepair {
+ public:
+  // A fact of `job` (pubsub message id `id`) that the node took at `now`. At most
+  // kMaxFactsPerJob are remembered a job (claims and results are bounded per job by the book).
+  void note_fact(const JobId& job, const std::string& id, Instant now);
+
+  // Jobs for NodeAdvert.stale: `open` ones (the caller's book: unknown or not finished) whose
+  // last fact is `after` old or more, at most `max`, those named least recently first.
+  std::vector<JobId> stale(Instant now, Duration after, size_t max,
+                           const std::function<bool(const JobId&)>& open);
+
+  // The ids of `job`'s facts, to replay for a node that named it — empty when we answered for
+  // it less than `gap` ago (every node that names it, each advert, asks the same).
+  std::vector<std::string> answer(const JobId& job, Instant now, Duration gap);
+
+  // Forgets jobs for which `gone(job, last fact)` holds.
+  void prune(const std::function<bool(const JobId&, Instant)>& gone);
+
+  size_t jobs() const { return jobs_.size(); }
+
+  static constexpr size_t kMaxFactsPerJob = 128;
+  static constexpr size_t kMaxJobs = 1 << 16;
+
+ private:
+  struct Job {
+    std::vector<std::string> facts;
+    Instant last{};
+    Instant named = Instant::min();
+    Instant answered = Instant::min();
+  };
+  std::unordered_map<JobId, Job> jobs_;
+};
+
+}  // namespace aipg::grid
