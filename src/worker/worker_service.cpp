@@ -9,15 +9,18 @@
 namespace aipg::worker {
 namespace {
 
-// Where the origin node takes output streams, from its advert.
-std::vector<wire::Multiaddr> stream_addrs(const grid::PeerDirectory& dir,
-                                          const grid::PeerId& node) {
+// Where the origin node takes output streams: from its latest advert (it may have restarted on
+// other ports since), then from the job's announce (we may not have heard an advert of it yet).
+std::vector<wire::Multiaddr> stream_addrs(const grid::PeerDirectory& dir, const grid::Run& run) {
   std::vector<wire::Multiaddr> out;
-  if (const grid::pb::NodeAdvert* a = dir.node_advert(node)) {
-    for (const std::string& b : a->addrs()) {
-      if (auto m = wire::Multiaddr::from_bytes(as_bytes(b))) out.push_back(std::move(*m));
-    }
+  auto add = [&](const std::string& b) {
+    auto m = wire::Multiaddr::from_bytes(as_bytes(b));
+    if (m && std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(std::move(*m));
+  };
+  if (const grid::pb::NodeAdvert* a = dir.node_advert(run.origin)) {
+    for (const std::string& b : a->addrs()) add(b);
   }
+  for (const std::string& b : run.origin_addrs) add(b);
   return out;
 }
 
@@ -162,7 +165,7 @@ void WorkerService::start_run(const grid::Run& run) {
     const double ms = std::chrono::duration<double, std::milli>(limit).count();
     release(key, "timed out after " + std::to_string(int64_t(ms)) + " ms");
   });
-  if (output_) output_->begin(key, run.origin, stream_addrs(core_.directory(), run.origin));
+  if (output_) output_->begin(key, run.origin, stream_addrs(core_.directory(), run));
   TextFn on_text;
   if (output_) {
     on_text = [this, key, alive = alive_](std::string_view piece) {

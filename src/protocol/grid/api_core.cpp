@@ -175,6 +175,7 @@ Result<std::pair<JobId, Publishes>> ApiNodeCore::submit(const SubmitRequest& req
   a.set_job_id(id);
   a.set_nonce(std::move(nonce));
   a.set_origin(std::string(as_chars(self_.multihash())));
+  for (const std::string& addr : stream_addrs_) a.add_origin_addrs(addr);
   a.set_model(request.model);
   a.set_kind(pb::JOB_KIND_TEXT);
   a.set_prompt(request.prompt);

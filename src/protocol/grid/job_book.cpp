@@ -591,7 +591,25 @@ std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instan
       continue;
     }
     const auto& [last, at] = *job.attempts.rbegin();
-    if (!lapsed(job, d, last, now)) continue;  // (and out of attempts would be faulted)
+    const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
+    std::optional<std::vector<PeerId>> live_workers;  // of the model, asked only when needed
+    auto live = [&]() -> const std::vector<PeerId>& {
+      if (!live_workers) live_workers = directory_.workers_for(ref.model(), now);
+      return *live_workers;
+    };
+    auto shut_out = [&] {
+      // Unclaimed while every live worker of the model is excluded (they crashed or failed on
+      // it and came back): no claim can ever come, so a next attempt lets them try again.
+      auto c = d.claims.find(last);
+      if ((c != d.claims.end() && c->second > 0) || at.announce.excluded().empty() ||
+          now < after(at.received, ref.claim_window_ms()) ||
+          uint64_t(last) + 1 >= ref.max_attempts() || live().empty()) {
+        return false;
+      }
+      return std::all_of(live().begin(), live().end(),
+                         [&](const PeerId& p) { return is_excluded(at.announce, p); });
+    };
+    if (!lapsed(job, d, last, now) && !shut_out()) continue;  // (out of attempts: faulted)
     auto origin = PeerId::from_multihash(as_bytes(at.announce.origin()));
     if (!origin.has_value()) continue;
     const std::optional<PeerId> announcer = directory_.announcer(id, origin.value(), now);
@@ -607,6 +625,12 @@ std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instan
           excluded.insert(winners[g]);
         }
       }
+    }
+    // Never every live worker of the model: a job nobody may take waits for its ttl (the
+    // explorer's seeds 12, 455, 577: the only worker crashed during its run and came back).
+    if (!live().empty() && std::all_of(live().begin(), live().end(),
+                                       [&](const PeerId& p) { return excluded.contains(p); })) {
+      for (const PeerId& p : live()) excluded.erase(p);
     }
     pb::JobAnnounce next = at.announce;
     next.set_attempt(last + 1);

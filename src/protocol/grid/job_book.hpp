@@ -129,10 +129,11 @@ class JobBook {
   const pb::JobAnnounce* announce(const JobId& id, uint32_t attempt) const;
   size_t size() const { return jobs_.size(); }
 
-  // For every job whose latest attempt has lapsed at `now` and whose announcer (per the
-  // directory) is `self`: the announce of the next attempt, ready to publish (excluded filled
-  // as the protocol says). Jobs out of attempts or ttl are not returned (view() says faulted).
-  // Pure: the caller publishes them and adds them back with add_announce.
+  // For every job whose latest attempt has lapsed at `now`, or sits unclaimed while every live
+  // worker of its model is excluded, and whose announcer (per the directory) is `self`: the
+  // announce of the next attempt, ready to publish (excluded filled as the protocol says, never
+  // with every live worker of the model). Jobs out of attempts or ttl are not returned (view() says
+  // faulted). Pure: the caller publishes them and adds them back with add_announce.
   std::vector<pb::JobAnnounce> due_reannounces(const PeerId& self, Instant now) const;
 
   // Forgets jobs finished (done, cancelled, faulted) for keep_finished, counted from the first

@@ -61,10 +61,26 @@ Verdict check_peer(const std::string& field, const std::string& value) {
     if (auto p_ = (expr)) return p_; \
   } while (0)
 
+// Binary multiaddrs (where a node takes output streams): at most max_addrs, each one valid.
+Verdict check_addrs(const std::string& name,
+                    const google::protobuf::RepeatedPtrField<std::string>& addrs,
+                    const CheckLimits& l) {
+  AIPG_GRID_CHECK(check_count(name, addrs.size(), l.max_addrs));
+  for (int i = 0; i < addrs.size(); ++i) {
+    const std::string field = name + "[" + std::to_string(i) + "]";
+    AIPG_GRID_CHECK(check_name(field, addrs[i], l.max_name_bytes));
+    if (auto m = wire::Multiaddr::from_bytes(as_bytes(addrs[i])); !m) {
+      return Problem{Reject::kBadField, field + " is not a multiaddr: " + m.error().message};
+    }
+  }
+  return std::nullopt;
+}
+
 Verdict check_announce(const pb::JobAnnounce& a, const CheckLimits& l) {
   AIPG_GRID_CHECK(check_exact("announce.job_id", a.job_id(), kJobIdSize));
   AIPG_GRID_CHECK(check_exact("announce.nonce", a.nonce(), kNonceSize));
   AIPG_GRID_CHECK(check_peer("announce.origin", a.origin()));
+  AIPG_GRID_CHECK(check_addrs("announce.origin_addrs", a.origin_addrs(), l));
   AIPG_GRID_CHECK(check_name("announce.model", a.model(), l.max_name_bytes));
   if (a.kind() == pb::JOB_KIND_IMAGE) {
     return Problem{Reject::kBadField, "announce.kind: image jobs not supported yet"};
@@ -161,7 +177,6 @@ Verdict check_worker_advert(const pb::WorkerAdvert& w, const CheckLimits& l) {
 Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
   AIPG_GRID_CHECK(check_size("node_advert.http_url", n.http_url().size(), l.max_name_bytes));
   AIPG_GRID_CHECK(check_size("node_advert.version", n.version().size(), l.max_name_bytes));
-  AIPG_GRID_CHECK(check_count("node_advert.addrs", n.addrs_size(), l.max_addrs));
   AIPG_GRID_CHECK(check_count("node_advert.models", n.models_size(), l.max_node_models));
   AIPG_GRID_CHECK(check_count("node_advert.stale", n.stale_size(), l.max_node_stale));
   for (int i = 0; i < n.stale_size(); ++i) {
@@ -172,13 +187,7 @@ Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
     AIPG_GRID_CHECK(
         check_name("node_advert.models[" + std::to_string(i) + "]", n.models(i), l.max_name_bytes));
   }
-  for (int i = 0; i < n.addrs_size(); ++i) {
-    const std::string field = "node_advert.addrs[" + std::to_string(i) + "]";
-    AIPG_GRID_CHECK(check_name(field, n.addrs(i), l.max_name_bytes));
-    if (auto m = wire::Multiaddr::from_bytes(as_bytes(n.addrs(i))); !m) {
-      return Problem{Reject::kBadField, field + " is not a multiaddr: " + m.error().message};
-    }
-  }
+  AIPG_GRID_CHECK(check_addrs("node_advert.addrs", n.addrs(), l));
   return std::nullopt;
 }
 

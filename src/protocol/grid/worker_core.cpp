@@ -305,6 +305,7 @@ void WorkerCore::start_won(Instant now, WallTime wall, Actions& out) {
             {}};
         // check_announce has parsed the origin already.
         if (auto o = PeerId::from_multihash(as_bytes(a.origin()))) run.origin = *o;
+        run.origin_addrs = {a.origin_addrs().begin(), a.origin_addrs().end()};
         out.start.push_back(run);
         running_[run_key] = {std::move(run), to_unix_ms(wall)};
       }

@@ -58,6 +58,7 @@ struct Run {
   std::vector<pb::ChatMessage> messages;  // a chat's (then `prompt` is the chat flattened)
   PeerId origin;                          // the API node that accepted the job (where
                                           // partial output is streamed)
+  std::vector<std::string> origin_addrs;  // where it said it takes streams (binary multiaddrs)
 };
 
 class WorkerCore {

@@ -8,6 +8,7 @@
 #include "protocol/grid/rank.hpp"
 #include "protocol/grid/topics.hpp"
 #include "test_ids.hpp"
+#include "wire/multiaddr.hpp"
 
 namespace aipg::grid {
 namespace {
@@ -224,6 +225,8 @@ TEST_F(ApiNodeCoreTest, SubmitValidatesAgainstLimits) {
 }
 
 TEST_F(ApiNodeCoreTest, SubmitAnnouncesAndBookShowsQueued) {
+  const std::string addr(as_chars(wire::Multiaddr::parse("/ip4/127.0.0.1/tcp/4001")->bytes()));
+  core.set_stream_addrs({addr});
   auto s = core.submit(request(2), kT0, wall(kT0));
   ASSERT_TRUE(s.has_value()) << s.error().to_string();
   const auto& [id, ps] = *s;
@@ -234,6 +237,8 @@ TEST_F(ApiNodeCoreTest, SubmitAnnouncesAndBookShowsQueued) {
   EXPECT_EQ(a.job_id(), id);
   EXPECT_EQ(a.nonce().size(), kNonceSize);
   EXPECT_EQ(a.origin(), mh(kSelf));
+  ASSERT_EQ(a.origin_addrs_size(), 1);  // where workers stream to us
+  EXPECT_EQ(a.origin_addrs(0), addr);
   EXPECT_EQ(a.model(), kModel);
   EXPECT_EQ(a.n(), 2u);
   EXPECT_EQ(a.attempt(), 0u);

@@ -674,6 +674,54 @@ TEST_F(JobBookTest, AWinnerWithoutAnAdvertIsGoneThreeDefaultIntervalsAfterItsCla
   EXPECT_TRUE(book.due_reannounces(kOrigin, gone).empty());
 }
 
+// The only worker of a model crashed during its run: the next attempt excludes it, and once it
+// is back nobody may claim the job (the explorer's seeds 12, 455, 577). An unclaimed attempt
+// that every live worker of the model is excluded from gets a next attempt that lets them in;
+// and a next attempt never excludes every live worker of the model to begin with.
+TEST_F(JobBookTest, AJobIsNeverLeftToExcludedWorkersOnly) {
+  PeerDirectory one_dir;
+  for (const auto& n : {kOrigin, kNodeA}) one_dir.on_node_advert(n, node_advert(60'000), kT0);
+  JobBook one(one_dir);
+  const PeerId only = kWorkers[0];
+  const PeerId other = kWorkers[1];
+  const auto id = job_id(1);
+  one_dir.on_worker_advert(only, worker_advert(kModel, true, 1'000), kT0);  // gone at kT0 + 3 s
+  Timing t;
+  t.lease_ms = 600'000;
+  ASSERT_EQ(one.add_announce(kOrigin, announce(id, t), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(one.add_claim(only, claim(id), kT0 + 100ms).outcome, FactOutcome::kAdded);
+  auto due = one.due_reannounces(kOrigin, kT0 + 3s);
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_EQ(due[0].excluded_size(), 1);  // it is gone: excluded
+  ASSERT_EQ(one.add_announce(kOrigin, due[0], kT0 + 3s).outcome, FactOutcome::kAdded);
+  EXPECT_TRUE(one.due_reannounces(kOrigin, kT0 + 10s).empty());  // nobody live: nothing to do
+  // Back (restarted, same key): shut out of attempt 1, so attempt 2 lets it in.
+  one_dir.on_worker_advert(only, worker_advert(kModel, true, 60'000), kT0 + 20s);
+  due = one.due_reannounces(kOrigin, kT0 + 20s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].attempt(), 2u);
+  EXPECT_EQ(due[0].excluded_size(), 0);
+  // With another live worker that may claim it, attempt 1 was fine as it was.
+  one_dir.on_worker_advert(other, worker_advert(kModel, true, 60'000), kT0 + 20s);
+  EXPECT_TRUE(one.due_reannounces(kOrigin, kT0 + 20s).empty());
+
+  // It failed its run while live, and is the only live worker: the next attempt keeps it in.
+  const auto id2 = job_id(2);
+  PeerDirectory dir2;
+  dir2.on_node_advert(kOrigin, node_advert(60'000), kT0);
+  dir2.on_worker_advert(only, worker_advert(kModel, true, 60'000), kT0);
+  JobBook two(dir2);
+  ASSERT_EQ(two.add_announce(kOrigin, announce(id2), kT0).outcome, FactOutcome::kAdded);
+  ASSERT_EQ(two.add_claim(only, claim(id2), kT0 + 100ms).outcome, FactOutcome::kAdded);
+  pb::JobFailed f;
+  f.set_job_id(id2);
+  f.set_reason("backend down");
+  ASSERT_EQ(two.add_failed(only, f, kT0 + 2s).outcome, FactOutcome::kAdded);
+  due = two.due_reannounces(kOrigin, kT0 + 2s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].excluded_size(), 0);
+}
+
 // A job can be finished and then not (two announcers' `excluded` lists merge and take the
 // counted result's claim away). prune() had dropped it from the jobs due_reannounces scans,
 // so nobody announced it again; it is scanned again once prune() sees it open.

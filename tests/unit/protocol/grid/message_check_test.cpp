@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "test_ids.hpp"
+#include "wire/multiaddr.hpp"
 
 namespace aipg::grid {
 namespace {
@@ -349,6 +350,21 @@ TEST(GridMessageCheck, AnnouncePeerIdsMustParse) {
   c = check(wrap(a));
   EXPECT_EQ(c.reason, Reject::kBadField);
   EXPECT_TRUE(c.detail.starts_with("announce.excluded[1] is not a peer id: ")) << c.detail;
+}
+
+TEST(GridMessageCheck, AnnounceOriginAddrsMustBeMultiaddrs) {
+  pb::JobAnnounce a = good_announce();
+  const std::string addr(as_chars(wire::Multiaddr::parse("/ip4/127.0.0.1/tcp/4001")->bytes()));
+  a.add_origin_addrs(addr);
+  expect_ok(wrap(a));
+  a.add_origin_addrs("junk");
+  Checked c = check(wrap(a));
+  EXPECT_EQ(c.reason, Reject::kBadField);
+  EXPECT_TRUE(c.detail.starts_with("announce.origin_addrs[1] is not a multiaddr: ")) << c.detail;
+  a = good_announce();
+  for (int i = 0; i < 17; ++i) a.add_origin_addrs(addr);
+  expect_reject(check(wrap(a)), Reject::kTooLarge,
+                "announce.origin_addrs has 17 entries, limit 16");
 }
 
 TEST(GridMessageCheck, AnnounceEdgesPass) {

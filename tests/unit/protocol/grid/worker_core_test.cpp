@@ -9,6 +9,7 @@
 #include "protocol/grid/rank.hpp"
 #include "protocol/grid/topics.hpp"
 #include "wire/keys.hpp"
+#include "wire/multiaddr.hpp"
 
 namespace aipg::grid {
 namespace {
@@ -48,6 +49,8 @@ pb::JobAnnounce announce(const JobId& id, uint32_t n = 1, uint32_t attempt = 0,
   a.set_job_id(id);
   a.set_nonce(std::string(kNonceSize - 1, 'n') + id.substr(0, 1));
   a.set_origin(mh(kOrigin));
+  a.add_origin_addrs(
+      std::string(as_chars(wire::Multiaddr::parse("/ip4/127.0.0.1/tcp/4001")->bytes())));
   a.set_model(model);
   a.set_prompt("Once upon a time");
   pb::ChatMessage* m = a.add_messages();
@@ -303,6 +306,10 @@ TEST(WorkerCore, StartsAfterTheWindowOnlyWhenItWins) {
   ASSERT_EQ(act.start[0].messages.size(), 1u);
   EXPECT_EQ(act.start[0].messages[0].role(), "user");
   EXPECT_EQ(act.start[0].origin, kOrigin);
+  // Where to stream, even before any advert of the origin reached us.
+  EXPECT_EQ(act.start[0].origin_addrs,
+            std::vector<std::string>(mine->origin_addrs().begin(), mine->origin_addrs().end()));
+  EXPECT_EQ(act.start[0].origin_addrs.size(), 1u);
   EXPECT_EQ(g.w.running(), 1u);
   EXPECT_EQ(g.w.slots_busy(), 1u);  // the lost claim's slot is free again
 }
