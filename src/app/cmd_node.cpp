@@ -136,6 +136,11 @@ void add_grid_metrics(api::Registry& reg, GridHost& g, grid::ApiNodeCore& core,
       e.counter("aipg_grid_rejected_total", "Grid messages rejected, by reason", double(n),
                 {{"reason", reason}});
     }
+    for (const auto& [reason, n] : core.ignored()) {
+      e.counter("aipg_grid_ignored_total",
+                "Grid facts turned down without blame (not forwarded, not scored), by reason",
+                double(n), {{"reason", reason}});
+    }
     for (const auto& [verdict, n] : service.stats().validation) {
       e.counter("aipg_grid_validation_total", "Validation results of grid messages", double(n),
                 {{"result", verdict}});

@@ -1,8 +1,10 @@
 // Rogue peers on the grid: a claimant that never runs what it wins delays jobs by a lapse but loses
-// none; results from a worker that did not win change no book, every role rejects them, and the
-// honest neighbours' gossipsub scores for it fall below zero.
+// none; results from a worker that did not win change no book and go no further than its
+// neighbours (ignored, not forwarded: they cannot be told from an honest race's, so they are
+// not scored either).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -21,21 +23,6 @@ size_t rejected_by_api_nodes(GridNet& g, grid::Reject reason) {
     if (auto it = r.find(grid::to_string(reason)); it != r.end()) n += it->second;
   }
   return n;
-}
-
-// Every honest neighbour's gossipsub score for the rogue is below zero, and so is the
-// application score (P5) its grid role gives the rogue.
-void expect_scored_down(RouterNet& net, GridNet& g, size_t rogue) {
-  size_t neighbours = 0;
-  const gossipsub::PeerId& id = net.peer_id(rogue);
-  for (size_t n : net.neighbours(rogue)) {
-    ++neighbours;
-    EXPECT_LT(net.router(n).score(id, net.now()), 0) << "neighbour " << n;
-    const double p5 =
-        g.api(n) ? g.api(n)->app_score(id, net.now()) : g.worker(n)->app_score(id, net.now());
-    EXPECT_LT(p5, 0) << "neighbour " << n;
-  }
-  EXPECT_GT(neighbours, 5u);
 }
 
 // A rogue peer claims every job, though it advertises nothing, and never runs what it wins. A
@@ -93,11 +80,10 @@ TEST(GridJobs, ClaimsThatAreNeverRunLoseNoJobAndTheClaimantIsExcluded) {
 }
 
 // A rogue worker advertises both models and claims every job (valid claims), but then ignores
-// the winner rule: it publishes a result for every attempt it lost, well after the winning
-// claims (3 s: sooner would be taken for an honest race and only ignored, BookConfig::race_grace).
-// No book takes those results, every role rejects them (kNotWinner), and the honest neighbours
-// score it below zero (P4 on the results topic).
-TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
+// the winner rule: it publishes a result for every attempt it lost, 3 s after it saw it lost.
+// No book takes those results and every role ignores them (kNotWinner): they are not forwarded,
+// and, since an honest worker that lost a race over a slow link does the same, not scored.
+TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndGoNoFurther) {
   RouterNetOptions opts;
   opts.seed = 9;
   GridNetOptions gopts;
@@ -159,8 +145,6 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
   }
   net.run_for(60s);  // jobs the rogue won (and never ran) lapse and are re-announced without it
   EXPECT_GE(cheated.size(), 3u);
-  // Its neighbours soon take it out of their meshes, so it hears of few jobs after that.
-  EXPECT_LT(core.book().size(), ids.size() / 2);
   for (const auto& id : ids) {
     std::string why;
     auto o = agreed(g, net, id, &why);
@@ -168,8 +152,17 @@ TEST(GridJobs, ResultsFromAWorkerThatDidNotWinChangeNoBookAndScoreItDown) {
     EXPECT_EQ(o->state, grid::JobState::kDone);
     EXPECT_NE(o->author, net.peer_id(rogue));
   }
-  EXPECT_GT(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
-  expect_scored_down(net, g, rogue);
+  EXPECT_EQ(rejected_by_api_nodes(g, grid::Reject::kNotWinner), 0u);
+  // Not forwarded: an API node that is not the rogue's neighbour never saw one.
+  const auto near = net.neighbours(rogue);
+  size_t far = 0;
+  for (size_t node : g.api_nodes()) {
+    if (std::find(near.begin(), near.end(), node) != near.end()) continue;
+    ++far;
+    EXPECT_FALSE(g.api(node)->ignored().contains(grid::to_string(grid::Reject::kNotWinner)))
+        << "API node " << node;
+  }
+  EXPECT_GT(far, 0u);
   std::string who;
   EXPECT_GE(lowest_honest_score(g, net, &who, rogue), 0) << who;
 }

@@ -237,6 +237,7 @@ Verdict ApiNodeCore::from_fact(const FactVerdict& v) {
     case FactOutcome::kHeld:
       return {Validation::kIgnore, std::nullopt, {}};
     case FactOutcome::kIgnored:
+      ++ignored_[to_string(v.reason)];
       return {Validation::kIgnore, v.reason, {}};
     case FactOutcome::kRejected:
       return reject(v.reason, {});
@@ -392,18 +393,6 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
   };
   h->fact = is_job_fact(m);
   auto fact = [&](FactVerdict fv) {
-    // A replayed (or restored) fact was taken by the node that kept it, so it was valid there;
-    // two rules can still turn it down here without its author having broken one. race_grace
-    // is measured from our receipt, and a replayed fact is received now but was sent long ago:
-    // a result or failure behind its generation is an honest race's leftover (the explorer's
-    // seed 3). And the `excluded` lists of one attempt's two announces (two announcers during a
-    // partition) merge into their union: a claim made under the list that did not exclude its
-    // author is an honest claim that no longer counts (seed 2707). Both are ignored, not counted
-    // as breaches.
-    if (arrival == Arrival::kReplayed && fv.outcome == FactOutcome::kRejected &&
-        (fv.reason == Reject::kNotWinner || fv.reason == Reject::kExcluded)) {
-      fv.outcome = FactOutcome::kIgnored;
-    }
     h->added = fv.outcome == FactOutcome::kAdded;
     // Kept but not forwarded: it may count once more facts come, and then peers that rely on us
     // to relay it must get it (note_waiting). That includes a result behind its generation in

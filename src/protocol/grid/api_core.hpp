@@ -191,6 +191,9 @@ class ApiNodeCore {
   std::map<std::string, ModelStats> model_stats(Instant now) const;
 
   const std::map<std::string, uint64_t>& rejections() const { return rejections_; }
+  // Facts turned down without blame (not forwarded, not scored), by reason: an honest race's
+  // losing result (not_winner), a fact of a superseded attempt (unknown_job), ….
+  const std::map<std::string, uint64_t>& ignored() const { return ignored_; }
   // For GossipsubConfig::app_score (P5): minus the peer's recent rule breaking.
   double app_score(const PeerId& peer, Instant now) const { return misbehaviour_.score(peer, now); }
   const PeerDirectory& directory() const { return directory_; }
@@ -236,6 +239,7 @@ class ApiNodeCore {
   std::set<JobId> own_;
   std::set<std::string> models_;
   std::map<std::string, uint64_t> rejections_;
+  std::map<std::string, uint64_t> ignored_;
   Instant next_advert_{};
   Instant last_advert_ = Instant::min();
   size_t advert_listeners_ = 0;

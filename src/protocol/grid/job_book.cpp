@@ -107,8 +107,8 @@ std::optional<FactVerdict> check_slot(const pb::JobAnnounce& ref, const Attempt*
   if (!attempt_in_range(ref, fact.attempt()) || fact.generation() >= ref.n()) {
     return verdict(FactOutcome::kRejected, Reject::kBadField);
   }
-  if (at && is_excluded(at->announce, author)) {
-    return verdict(FactOutcome::kRejected, Reject::kExcluded);
+  if (at && is_excluded(at->announce, author)) {  // never scored: see add_claim
+    return verdict(FactOutcome::kIgnored, Reject::kExcluded);
   }
   const std::vector<size_t> pos =
       at ? positions(at->claims, author, at->announce) : std::vector<size_t>();
@@ -228,7 +228,11 @@ FactVerdict JobBook::claim_into(Job& job, const PeerId& author, const pb::Claim&
   Attempt& at = ait->second;
   // A claim stands on its own (docs/protocol.md §4): its author's adverts are not asked, so its
   // fate cannot depend on whether it arrived before them.
-  if (is_excluded(at.announce, author)) return verdict(FactOutcome::kRejected, Reject::kExcluded);
+  // Excluded: it does not count, but it is no breach either. Two announcers on either side of a
+  // partition can each publish the attempt with its own `excluded` list; a claim made under the
+  // one that let its author in meets, at a node that holds the other (or their union), a list
+  // that shuts it out: whether it "broke the rule" would depend on which announce came first.
+  if (is_excluded(at.announce, author)) return verdict(FactOutcome::kIgnored, Reject::kExcluded);
   if (c.slot() >= std::max<uint32_t>(ref.n(), 1)) {
     return verdict(FactOutcome::kRejected, Reject::kBadField);
   }
@@ -313,34 +317,13 @@ FactVerdict JobBook::result_into(Job& job, const PeerId& author, const pb::JobRe
     slot.emplace(author, r);
     job.derived.reset();
   }
-  if (behind) return behind_verdict(*at, author, received);
+  // Behind its generation: an honest race as a rule (with a short claim window two claimants
+  // each start before hearing of the other, and the one behind stops once the better claim
+  // reaches it; over a slow link that can be seconds later). Kept, since a merge of `excluded`
+  // lists or a later claim of its author can make it count; never scored, since how late it is
+  // depends on arrival times (docs/protocol.md §7).
+  if (behind) return verdict(FactOutcome::kIgnored, Reject::kNotWinner);
   return verdict(outcome);
-}
-
-// A result or failure from a claimant behind its generation. Usually a race, not a cheat: with a
-// short claim window two claimants can each start before hearing of the other, and the one
-// behind stops only once the better claim reaches it, so its fact comes soon after that claim
-// (it is still kept, as add_announce's merges may yet make it count). Only one that comes more
-// than race_grace after every claim ahead of it breaks the rules.
-FactVerdict JobBook::behind_verdict(const Attempt& at, const PeerId& author,
-                                    Instant received) const {
-  // The claims ahead of the author's best one.
-  Rank mine{};
-  bool any = false;
-  for (auto it = at.claimed.lower_bound({author, 0});
-       it != at.claimed.end() && it->first.first == author; ++it) {
-    if (!any || it->second < mine) mine = it->second;
-    any = true;
-  }
-  std::optional<Instant> latest;
-  for (auto it = at.claim_received.begin(); it != at.claim_received.end() && it->first < mine;
-       ++it) {
-    latest = latest ? std::max(*latest, it->second) : it->second;
-  }
-  if (latest && received - *latest < config_.race_grace) {
-    return verdict(FactOutcome::kIgnored, Reject::kNotWinner);
-  }
-  return verdict(FactOutcome::kRejected, Reject::kNotWinner);
 }
 
 FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFailed& f,
@@ -355,7 +338,7 @@ FactVerdict JobBook::failed_into(Job& job, const PeerId& author, const pb::JobFa
     return *v;
   }
   const bool added = at->failed[f.generation()].insert(author).second;
-  if (behind) return behind_verdict(*at, author, received);
+  if (behind) return verdict(FactOutcome::kIgnored, Reject::kNotWinner);  // as in result_into
   return verdict(!added   ? FactOutcome::kDuplicate
                  : winner ? FactOutcome::kAdded
                           : FactOutcome::kHeld);

@@ -5,8 +5,7 @@
 // Order does not matter: adding a fact is idempotent and commutative, and everything else
 // (winners, accepted results, the state) is derived from the facts on demand, so two books that
 // hold the same facts agree whatever order the messages came in. The exceptions are the ones the
-// protocol names: the lease, the ttl and whether a winner is live are measured on the local clock
-// (and a result behind its generation is a breach only once race_grace has passed).
+// protocol names: the lease, the ttl and whether a winner is live are measured on the local clock.
 //
 // Each add_* answers what the gossipsub validator should do with the message: forward it
 // (kAdded), drop it quietly (kDuplicate, kHeld, kIgnored) or reject it and score its author down
@@ -43,9 +42,6 @@ struct BookConfig {
   size_t max_jobs = 200000;                        // beyond it, new announces are ignored
   Duration keep_finished = std::chrono::hours(1);  // done/cancelled/faulted jobs kept this long
   size_t max_held_per_job = 64;                    // results/failures waiting for their claim
-  // A result or failure from a claimant behind its generation that comes within this long of
-  // the claims ahead of it is an honest race (ignored), later a breach of the rules (rejected).
-  Duration race_grace = std::chrono::seconds(2);
 };
 
 struct GenerationView {
@@ -83,7 +79,7 @@ class JobBook {
   // should attempt 0 disagree, the later attempts were forged and are dropped). The first announce
   // of an attempt is kept, later ones are kDuplicate. Over max_jobs: kIgnored(kTooLarge).
   FactVerdict add_announce(const PeerId& author, const pb::JobAnnounce& a, Instant received);
-  // kIgnored(kUnknownJob) for an unknown job or attempt; kRejected(kExcluded); kRejected(kBadField)
+  // kIgnored(kUnknownJob) for an unknown job or attempt; kIgnored(kExcluded); kRejected(kBadField)
   // for a slot ≥ n (an author may claim one attempt once per slot, so as to run several of its
   // generations). A claim needs no advert of its author (docs/protocol.md §4: it stands on its
   // own, whatever came first).
@@ -96,10 +92,10 @@ class JobBook {
   // the author has no claim for that attempt yet (re-checked as claims arrive, at most
   // max_held_per_job, beyond: kIgnored(kTooLarge)) or when its claim ranks *before* that
   // generation (a lower claim it knew of and we do not yet can make it the winner: kept, counted
-  // by view() if so); kIgnored(kNotWinner) when its claim ranks after that generation and it comes
-  // within race_grace of the claims ahead (an honest race), else kRejected(kNotWinner) (more
-  // claims only push a claim later; it is kept all the same, since merging two `excluded` lists
-  // of the attempt can drop the claims before it); kRejected(kExcluded) from an excluded worker;
+  // by view() if so); kIgnored(kNotWinner) when its claim ranks after that generation (an honest
+  // race as a rule, never scored: how late it comes depends on arrival times; kept all the same,
+  // since merging two `excluded` lists of the attempt can drop the claims before it, or a later
+  // claim of its author can win that generation); kIgnored(kExcluded) from an excluded worker;
   // kRejected(kBadField) for a generation ≥ n or an attempt ≥ max_attempts. Whether a stored
   // result counts is derived by view().
   FactVerdict add_result(const PeerId& author, const pb::JobResult& r, Instant received);
@@ -196,7 +192,6 @@ class JobBook {
   FactVerdict claim_into(Job& job, const PeerId& author, const pb::Claim& c, Instant received);
   FactVerdict result_into(Job& job, const PeerId& author, const pb::JobResult& r, Instant received);
   FactVerdict failed_into(Job& job, const PeerId& author, const pb::JobFailed& f, Instant received);
-  FactVerdict behind_verdict(const Attempt& at, const PeerId& author, Instant received) const;
   FactVerdict cancel_into(Job& job, const PeerId& author, const pb::JobCancel& c);
   void release_held(Job& job, const PeerId& author, uint32_t attempt);
   Early* early_for(const JobId& id, Instant received);
