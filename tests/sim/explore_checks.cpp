@@ -47,8 +47,6 @@ bool lost_with_origin(const ExploreRun& run, const SubmittedJob& job) {
 bool forgotten(const ExploreRun& run, size_t api, const SubmittedJob& job) {
   const std::vector<UpTime>& lives = run.up(api);
   if (lives.size() < 2) return false;
-  const uint32_t current = uint32_t(lives.size() - 1);
-  if (job.origin == api && job.origin_start < current) return true;
   const Instant crashed = lives[lives.size() - 2].to;
   return job.at < crashed - kForgotten;
 }

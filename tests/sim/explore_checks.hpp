@@ -10,11 +10,9 @@
 //    protocol cannot know them:
 //    - a job whose origin crashed (no store) before any other API node or bootstrap took its
 //      announce: it is lost with its origin;
-//    - at an API node restarted without a store: its own jobs from before the restart (its own
-//      facts coming back in a replay are ignored as "our own"), and jobs announced more than
-//      kForgotten before its crash (a replay after a restart carries the facts taken since the
-//      node was last heard, less replay_margin). Such a node may not know them; if it says
-//      `done`, its result must still agree (2).
+//    - at an API node restarted without a store: jobs announced more than kForgotten before its
+//      crash (a replay after a restart carries every fact the others keep, for replay_keep).
+//      Such a node may not know them; if it says `done`, its result must still agree (2).
 // 2. Agreed. The live API nodes that must answer for a job agree on its state, its latest
 //    attempt and, per generation, the result's author and attempt.
 // 3. Honest scores. No process ever gives another (all are honest) a gossipsub score below 0
@@ -40,10 +38,9 @@
 
 namespace aipg::sim::explore {
 
-// How long before its crash a restarted API node (no store) may have forgotten jobs from: one
-// advert interval (its last advert before the crash), replay_margin (10 s), and slack for slow
-// links.
-inline constexpr Duration kForgotten = std::chrono::seconds(20);
+// How long before its crash a restarted API node (no store) may have forgotten jobs from: the
+// others replay to it every fact they keep, for replay_keep (ApiNodeConfig: 10 minutes).
+inline constexpr Duration kForgotten = std::chrono::minutes(10);
 
 enum class Invariant {
   kSettled = 1,

@@ -301,11 +301,12 @@ void ApiNodeCore::note_node_advert(const PeerId& author, const pb::NodeAdvert& a
     const std::set<std::string> had(before->models().begin(), before->models().end());
     const bool new_model = std::any_of(a.models().begin(), a.models().end(),
                                        [&](const std::string& m) { return !had.contains(m); });
-    // A restart can be quicker than a missed advert: started_ms tells it apart.
+    // A restart can be quicker than a missed advert: started_ms tells it apart. A node may come
+    // back without its store (a new disk, a container without a volume), so it gets everything.
     const bool restarted = before->started_ms() != a.started_ms();
-    if (new_model) {
+    if (new_model || restarted) {
       replay_from_ = std::min(replay_from_, everything);
-    } else if (restarted || now - *heard > interval + interval / 2) {
+    } else if (now - *heard > interval + interval / 2) {
       replay_from_ = std::min(replay_from_, *heard - config_.replay_margin);
     }
   }
@@ -359,6 +360,15 @@ void ApiNodeCore::note_worker_advert(const PeerId& author, const pb::WorkerAdver
   for (const std::string& m : newly) wake_unclaimed(m, now);
 }
 
+void ApiNodeCore::adopt_own(const pb::JobAnnounce& a, Instant now) {
+  if (!own_.insert(a.job_id()).second) return;
+  const std::optional<JobStatus> st = book_.status(a.job_id(), now);
+  if (st && !is_finished(st->state) && st->claims == 0) {
+    schedule_republish(a.job_id(), now, config_.republish_first);
+    next_check_ = std::min(next_check_, now);
+  }
+}
+
 void ApiNodeCore::wake_unclaimed(const std::string& model, Instant now) {
   std::vector<JobId> wake;
   for (const auto& [id, r] : unclaimed_) {
@@ -376,8 +386,11 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
   Checked c = check_message(data, wall, config_.limits, arrival);
   if (c.outcome == CheckOutcome::kIgnore) return {Validation::kIgnore, std::nullopt, c.detail};
   if (c.outcome == CheckOutcome::kReject) return reject(c.reason, std::move(c.detail));
-  // Our own messages are in our book already (gossipsub does not deliver them back anyway).
-  if (author == self_) return {Validation::kIgnore, std::nullopt, "our own"};
+  // Our own messages are in our book already (gossipsub does not deliver them back anyway) —
+  // unless they come in a replay: we may have restarted without our store.
+  if (author == self_ && arrival == Arrival::kLive) {
+    return {Validation::kIgnore, std::nullopt, "our own"};
+  }
 
   const pb::GridMessage& m = c.message;
   // Every body has its topic (docs/protocol.md §1); elsewhere it would reach the wrong peers.
@@ -429,6 +442,9 @@ Verdict ApiNodeCore::handle(const PeerId& author, const std::string& topic, Byte
         Verdict v = fact(book_.add_announce(author, m.announce(), now));
         // A replay can bring a job of a model we do not follow yet.
         if (v.validation != Validation::kReject) learn_model(m.announce().model());
+        // Or one we accepted before a restart that lost our store: we are its origin, and so its
+        // announcer while we are live, so it is ours to look after again.
+        if (author == self_ && v.validation != Validation::kReject) adopt_own(m.announce(), now);
         return v;
       }
     case pb::GridMessage::kClaim:

@@ -229,6 +229,8 @@ class ApiNodeCore {
   // Own jobs of `model` that no claim has reached are published again now (a worker that can
   // take them has just appeared), not after their republish back-off.
   void wake_unclaimed(const std::string& model, Instant now);
+  // A job of ours (we are its origin) that our book did not hold, replayed back to us.
+  void adopt_own(const pb::JobAnnounce& a, Instant now);
 
   PeerId self_;
   ApiNodeConfig config_;

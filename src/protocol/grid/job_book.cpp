@@ -573,7 +573,9 @@ std::vector<pb::JobAnnounce> JobBook::due_reannounces(const PeerId& self, Instan
     if (is_finished(state)) {
       continue;
     }
-    const auto& [last, at] = *job.attempts.rbegin();
+    // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+    const uint32_t last = job.attempts.rbegin()->first;
+    const Attempt& at = job.attempts.rbegin()->second;
     const pb::JobAnnounce& ref = job.attempts.begin()->second.announce;
     std::optional<std::vector<PeerId>> live_workers;  // of the model, asked only when needed
     auto live = [&]() -> const std::vector<PeerId>& {

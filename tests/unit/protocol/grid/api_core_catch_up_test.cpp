@@ -41,6 +41,14 @@ Bytes node_advert(std::vector<std::string> models, Instant now) {
   return encode_message(std::move(m), wall(now));
 }
 
+Bytes restarted_advert(uint64_t started_ms, Instant now) {
+  pb::GridMessage m;
+  m.mutable_node_advert()->set_advert_interval_ms(5000);
+  m.mutable_node_advert()->set_started_ms(started_ms);
+  m.mutable_node_advert()->add_models(kModel);
+  return encode_message(std::move(m), wall(now));
+}
+
 Bytes stale_advert(const JobId& job, Instant now) {
   pb::GridMessage m;
   m.mutable_node_advert()->set_advert_interval_ms(5000);
@@ -264,6 +272,47 @@ TEST_F(CatchUpTest, ANodeThatNamesAJobWeHoldDoneIsReplayedItsFacts) {
   const Instant t3 = t + seconds(10);
   hear(testing::peer(7), kNodesTopic, stale_advert(id, t3), t3);
   EXPECT_EQ(tick(t3).replayed, 3u);
+}
+
+// A node that restarts may have lost its store: it is sent everything kept, not only what came
+// since it was last heard; and its own jobs, replayed back to it, are its own again (it is their
+// origin, so their announcer while it is live: nobody else would republish them).
+TEST_F(CatchUpTest, ARestartedNodeIsSentEverythingAndTakesBackItsOwnJobs) {
+  core.start(kT0, wall(kT0));
+  const JobId id = submit(kT0 + seconds(1));
+  const Instant t1 = kT0 + seconds(20);
+  hear(testing::peer(7), kNodesTopic, restarted_advert(111, t1), t1);
+  EXPECT_EQ(tick(t1).replayed, 1u);  // first hearing: everything
+  hear(testing::peer(7), kNodesTopic, restarted_advert(111, t1 + seconds(4)), t1 + seconds(4));
+  EXPECT_EQ(tick(t1 + seconds(4)).replayed, 0u);
+  // Restarted 4 s later: what came since it was last heard, less replay_margin (10 s), would
+  // not reach back to our job.
+  const Instant t2 = t1 + seconds(8);
+  hear(testing::peer(7), kNodesTopic, restarted_advert(222, t2), t2);
+  std::vector<Bytes> replays;
+  for (const Publish& p : core.tick(t2, wall(t2))) {
+    pb::GridMessage m;
+    ASSERT_TRUE(m.ParseFromArray(p.data.data(), int(p.data.size())));
+    if (m.has_replay()) replays.push_back(p.data);
+  }
+  ASSERT_EQ(replays.size(), 1u);
+
+  // We are the one restarted without a store: our own announce comes back in that replay.
+  ApiNodeCore fresh{id_of(self_key), ApiNodeConfig{}, rng};
+  fresh.start(t2, wall(t2));
+  fresh.on_message(testing::peer(21), kWorkersTopic, worker_advert(1, t2), t2, wall(t2));
+  EXPECT_EQ(fresh.on_message(testing::peer(7), kNodesTopic, replays[0], t2, wall(t2)).validation,
+            Validation::kAccept);
+  ASSERT_TRUE(fresh.job(id, t2).has_value());
+  EXPECT_TRUE(fresh.owns(id));
+  // Unclaimed: republished at once (a worker may not have heard it).
+  bool announced = false;
+  for (const Publish& p : fresh.tick(t2, wall(t2))) {
+    pb::GridMessage m;
+    ASSERT_TRUE(m.ParseFromArray(p.data.data(), int(p.data.size())));
+    announced |= m.has_announce() && m.announce().job_id() == id;
+  }
+  EXPECT_TRUE(announced);
 }
 
 }  // namespace
