@@ -1,11 +1,8 @@
 // The schedule explorer in CI (tests/sim/explore.hpp): a fixed list of seeds, each a scenario of
 // start orders, joins, latencies, lost facts, crashes, health flaps and partitions on the shipped
 // roles, judged by every invariant; and the seeds that found each bug fixed so far, kept as
-// regressions. The seeds of the breaches still open are listed in docs/reliability.md and left
-// out here until they are fixed (the command replays each: grid_explore --seed N).
+// regressions (docs/reliability.md; the command replays each: grid_explore --seed N).
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "explore.hpp"
 
@@ -19,19 +16,15 @@ void expect_holds(uint64_t seed) {
 
 // Seeds that broke an invariant, each fixed (docs/reliability.md says how).
 TEST(GridExplore, RegressionSeedsHold) {
-  for (uint64_t seed :
-       {3, 12, 57, 102, 170, 175, 331, 454, 455, 577, 745, 848, 877, 1218, 1680, 2707}) {
+  for (uint64_t seed : {3,   12,  57,  102, 170,  175,  331,  454,  455,  577,
+                        650, 745, 848, 877, 1218, 1378, 1659, 1680, 1922, 2707}) {
     SCOPED_TRACE(seed);
     expect_holds(seed);
   }
 }
 
-// Open breaches (docs/reliability.md), being looked into.
-const std::set<uint64_t> kOpen = {650};
-
 void expect_range_holds(uint64_t first, uint64_t last) {
   for (uint64_t seed = first; seed <= last; ++seed) {
-    if (kOpen.contains(seed)) continue;
     SCOPED_TRACE(seed);
     expect_holds(seed);
   }

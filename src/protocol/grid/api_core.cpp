@@ -126,8 +126,8 @@ void ApiNodeCore::on_published(const gossipsub::Message& m, Instant now) {
 
 // --- adverts -----------------------------------------------------------------------------------
 
-Publish ApiNodeCore::node_advert(Instant now, WallTime wall,
-                                 const std::vector<JobId>& stale) const {
+Publish ApiNodeCore::node_advert(Instant now, WallTime wall, const std::vector<JobId>& stale,
+                                 const std::vector<JobId>& recent) const {
   uint32_t open = 0;
   for (const JobId& id : own_) {
     auto st = book_.status(id, now);
@@ -147,6 +147,13 @@ Publish ApiNodeCore::node_advert(Instant now, WallTime wall,
     a->add_models(model);
   }
   for (const JobId& id : stale) a->add_stale(id);
+  for (const JobId& id : recent) {
+    const std::optional<JobView> v = book_.view(id, now);
+    if (!v) continue;
+    pb::JobDigest* d = a->add_recent();
+    d->set_job_id(id);
+    d->set_outcome(outcome_digest(*v));
+  }
   return {kNodesTopic, encode_message(std::move(m), wall)};
 }
 
@@ -156,7 +163,7 @@ Publishes ApiNodeCore::start(Instant now, WallTime wall) {
   last_advert_ = now;
   next_check_ = now + config_.check_interval;
   if (!config_.advertise) return {};
-  return {node_advert(now, wall, {})};
+  return {node_advert(now, wall, {}, {})};
 }
 
 // --- submit and cancel -------------------------------------------------------------------------
@@ -327,14 +334,35 @@ std::vector<JobId> ApiNodeCore::stale_jobs(Instant now) {
                      });
 }
 
+// Finished jobs that took a fact within the last three advert intervals, for NodeAdvert.recent.
+std::vector<JobId> ApiNodeCore::recent_jobs(Instant now) {
+  return pull_.recent(now, 3 * config_.advert_interval, config_.limits.max_node_recent,
+                      [&](const JobId& id) {
+                        const std::optional<JobStatus> st = book_.status(id, now);
+                        return st && is_finished(st->state);
+                      });
+}
+
 // A job another node names as stale that we hold finished: its facts are replayed (all of them:
 // we cannot tell which it lacks; it skips those it has before checking any signature). Once per
 // job every two advert intervals, however many nodes name it.
 void ApiNodeCore::answer_stale(const pb::NodeAdvert& a, Instant now) {
+  const Duration gap = 2 * config_.advert_interval;
   for (const std::string& id : a.stale()) {
     const std::optional<JobStatus> st = book_.status(id, now);
     if (!st || !is_finished(st->state)) continue;
-    for (std::string& fact : pull_.answer(id, now, 2 * config_.advert_interval)) {
+    for (std::string& fact : pull_.answer(id, now, gap)) release_.push_back(std::move(fact));
+  }
+  // Its recently finished jobs: one we never heard of we name as stale from now on; one we hold
+  // finished otherwise, we replay (it replays its own on seeing ours: the union settles both).
+  for (const pb::JobDigest& d : a.recent()) {
+    const std::optional<JobView> v = book_.view(d.job_id(), now);
+    if (!v) {
+      if (!pull_.knows(d.job_id())) pull_.want(d.job_id(), now, gap);
+      continue;
+    }
+    if (!is_finished(v->state) || outcome_digest(*v) == d.outcome()) continue;
+    for (std::string& fact : pull_.answer(d.job_id(), now, gap)) {
       release_.push_back(std::move(fact));
     }
   }
@@ -612,7 +640,9 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     pull_.prune([&](const JobId& id, Instant last) {
       return !book_.status(id, now) && now - last >= std::chrono::minutes(2);
     });
-    if (config_.advertise) out.push_back(node_advert(now, wall, stale_jobs(now)));
+    if (config_.advertise) {
+      out.push_back(node_advert(now, wall, stale_jobs(now), recent_jobs(now)));
+    }
     last_advert_ = now;
     next_advert_ = now + config_.advert_interval;
   }

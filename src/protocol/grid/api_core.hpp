@@ -199,8 +199,10 @@ class ApiNodeCore {
   const PeerDirectory& directory() const { return directory_; }
 
  private:
-  Publish node_advert(Instant now, WallTime wall, const std::vector<JobId>& stale) const;
+  Publish node_advert(Instant now, WallTime wall, const std::vector<JobId>& stale,
+                      const std::vector<JobId>& recent) const;
   std::vector<JobId> stale_jobs(Instant now);
+  std::vector<JobId> recent_jobs(Instant now);
   void answer_stale(const pb::NodeAdvert& a, Instant now);
   // What handle() (on_message's work) learnt about a message beyond the verdict.
   struct Handled {

@@ -183,6 +183,11 @@ Verdict check_node_advert(const pb::NodeAdvert& n, const CheckLimits& l) {
     AIPG_GRID_CHECK(
         check_exact("node_advert.stale[" + std::to_string(i) + "]", n.stale(i), kJobIdSize));
   }
+  AIPG_GRID_CHECK(check_count("node_advert.recent", n.recent_size(), l.max_node_recent));
+  for (int i = 0; i < n.recent_size(); ++i) {
+    AIPG_GRID_CHECK(check_exact("node_advert.recent[" + std::to_string(i) + "].job_id",
+                                n.recent(i).job_id(), kJobIdSize));
+  }
   for (int i = 0; i < n.models_size(); ++i) {
     AIPG_GRID_CHECK(
         check_name("node_advert.models[" + std::to_string(i) + "]", n.models(i), l.max_name_bytes));

@@ -27,6 +27,7 @@ struct CheckLimits {
   size_t max_addrs = 16;         // per NodeAdvert
   size_t max_node_models = 256;  // per NodeAdvert
   size_t max_node_stale = 16;    // per NodeAdvert
+  size_t max_node_recent = 16;   // per NodeAdvert
   size_t max_messages = 1024;    // chat messages per JobAnnounce; their contents share
                                  // max_prompt_bytes
   size_t max_name_bytes = 256;   // model names, worker names, URLs, reasons

@@ -33,6 +33,28 @@ std::vector<JobId> PullRepair::stale(Instant now, Duration after, size_t max,
   return out;
 }
 
+std::vector<JobId> PullRepair::recent(Instant now, Duration within, size_t max,
+                                      const std::function<bool(const JobId&)>& finished) {
+  std::vector<std::pair<Instant, JobId>> due;
+  for (const auto& [id, j] : jobs_) {
+    if (!j.facts.empty() && now - j.last < within && finished(id)) due.emplace_back(j.shared, id);
+  }
+  std::sort(due.begin(), due.end());
+  if (due.size() > max) due.resize(max);
+  std::vector<JobId> out;
+  for (auto& [shared, id] : due) {
+    jobs_[id].shared = now;
+    out.push_back(std::move(id));
+  }
+  return out;
+}
+
+void PullRepair::want(const JobId& job, Instant now, Duration stale_after) {
+  if (job.size() != kJobIdSize || jobs_.size() >= kMaxJobs) return;
+  auto [it, fresh] = jobs_.try_emplace(job);
+  if (fresh) it->second.last = now - stale_after;
+}
+
 std::vector<std::string> PullRepair::answer(const JobId& job, Instant now, Duration gap) {
   auto it = jobs_.find(job);
   if (it == jobs_.end()) return {};
@@ -44,6 +66,30 @@ std::vector<std::string> PullRepair::answer(const JobId& job, Instant now, Durat
 
 void PullRepair::prune(const std::function<bool(const JobId&, Instant)>& gone) {
   std::erase_if(jobs_, [&](const auto& kv) { return gone(kv.first, kv.second.last); });
+}
+
+uint64_t outcome_digest(const JobView& v) {
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  auto mix_u32 = [&](uint32_t x) {
+    const char b[4] = {char(x >> 24), char(x >> 16), char(x >> 8), char(x)};
+    mix({b, 4});
+  };
+  mix_u32(uint32_t(v.state));
+  mix_u32(v.attempt);
+  for (const GenerationView& g : v.generations) {
+    mix_u32(g.result_attempt ? *g.result_attempt + 1 : 0);
+    const std::string author =
+        g.result_author ? std::string(as_chars(g.result_author->multihash())) : "";
+    mix_u32(uint32_t(author.size()));
+    mix(author);
+  }
+  return h;
 }
 
 }  // namespace aipg::grid

@@ -5,8 +5,15 @@
 // not moved for a while (NodeAdvert.stale), and a node that holds such a job finished replays
 // that job's facts.
 //
+// A node that lost every fact of a job (a short partition, shorter than a missed advert, with
+// the job's whole life inside it), or that holds a job finished differently (it lacks a claim
+// that moved a winner), does not even know to ask. So each NodeAdvert also shares a few recently
+// finished jobs with a digest of their outcome (`recent`): a node that does not know the job
+// names it as stale in its next advert; one whose outcome differs replays its facts of the job
+// (and the other does the same on seeing ours), and the union of the facts settles both.
+//
 // PullRepair is the bookkeeping of both sides: which facts each job has and when the last came,
-// when a job was last named and last answered for.
+// when a job was last named, shared and answered for.
 #pragma once
 
 #include <functional>
@@ -15,6 +22,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "protocol/grid/job_book.hpp"
 #include "protocol/grid/types.hpp"
 
 namespace aipg::grid {
@@ -29,6 +37,15 @@ class PullRepair {
   // last fact is `after` old or more, at most `max`, those named least recently first.
   std::vector<JobId> stale(Instant now, Duration after, size_t max,
                            const std::function<bool(const JobId&)>& open);
+
+  // Jobs for NodeAdvert.recent: `finished` ones whose last fact is less than `within` old, at
+  // most `max`, those shared least recently first.
+  std::vector<JobId> recent(Instant now, Duration within, size_t max,
+                            const std::function<bool(const JobId&)>& finished);
+
+  // A job another node holds that we have no fact of: it is stale for us from now on.
+  void want(const JobId& job, Instant now, Duration stale_after);
+  bool knows(const JobId& job) const { return jobs_.contains(job); }
 
   // The ids of `job`'s facts, to replay for a node that named it — empty when we answered for
   // it less than `gap` ago (every node that names it, each advert, asks the same).
@@ -47,9 +64,15 @@ class PullRepair {
     std::vector<std::string> facts;
     Instant last{};
     Instant named = Instant::min();
+    Instant shared = Instant::min();
     Instant answered = Instant::min();
   };
   std::unordered_map<JobId, Job> jobs_;
 };
+
+// A digest of what a book says of a finished job (state, latest attempt, and per generation the
+// author and attempt of the result that counts): equal in two books that agree. FNV-1a, so the
+// same on every node and build.
+uint64_t outcome_digest(const JobView& v);
 
 }  // namespace aipg::grid

@@ -7,6 +7,7 @@
 
 #include "protocol/gossipsub/signing.hpp"
 #include "protocol/grid/api_core.hpp"
+#include "protocol/grid/pull_repair.hpp"
 #include "protocol/grid/topics.hpp"
 #include "test_ids.hpp"
 #include "test_keys.hpp"
@@ -38,6 +39,17 @@ Bytes node_advert(std::vector<std::string> models, Instant now) {
   m.mutable_node_advert()->set_advert_interval_ms(5000);
   m.mutable_node_advert()->set_started_ms(111);
   for (auto& model : models) m.mutable_node_advert()->add_models(std::move(model));
+  return encode_message(std::move(m), wall(now));
+}
+
+Bytes recent_advert(const JobId& job, uint64_t outcome, Instant now) {
+  pb::GridMessage m;
+  m.mutable_node_advert()->set_advert_interval_ms(5000);
+  m.mutable_node_advert()->set_started_ms(111);
+  m.mutable_node_advert()->add_models(kModel);
+  pb::JobDigest* d = m.mutable_node_advert()->add_recent();
+  d->set_job_id(job);
+  d->set_outcome(outcome);
   return encode_message(std::move(m), wall(now));
 }
 
@@ -92,6 +104,7 @@ struct CatchUpTest : ::testing::Test {
     size_t replayed = 0, adverts = 0;
     std::vector<std::string> advert_models;
     std::vector<JobId> advert_stale;
+    std::vector<pb::JobDigest> advert_recent;
     std::vector<JobId> announces;
   };
   Out tick(Instant now) {
@@ -104,6 +117,7 @@ struct CatchUpTest : ::testing::Test {
         ++out.adverts;
         out.advert_models = {m.node_advert().models().begin(), m.node_advert().models().end()};
         out.advert_stale = {m.node_advert().stale().begin(), m.node_advert().stale().end()};
+        out.advert_recent = {m.node_advert().recent().begin(), m.node_advert().recent().end()};
       }
       if (m.has_announce()) out.announces.push_back(m.announce().job_id());
     }
@@ -313,6 +327,45 @@ TEST_F(CatchUpTest, ARestartedNodeIsSentEverythingAndTakesBackItsOwnJobs) {
     announced |= m.has_announce() && m.announce().job_id() == id;
   }
   EXPECT_TRUE(announced);
+}
+
+// A job whose whole life fell inside a short partition (shorter than a missed advert) left us
+// nothing to name: the node that holds it shares it in `recent`, and we name it as stale. And a
+// job we hold finished otherwise than another node (it lacks a fact we have, or we lack one) is
+// replayed by each of us on seeing the other's digest.
+TEST_F(CatchUpTest, RecentJobsWeNeverHeardOfAreAskedForAndOutcomesThatDifferAreReplayed) {
+  core.start(kT0, wall(kT0));
+  const Instant t = kT0 + milliseconds(100);
+  hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t), t);
+  tick(t);
+  const JobId unknown(kJobIdSize, 'u');
+  hear(testing::peer(7), kNodesTopic, recent_advert(unknown, 42, t), t);
+  EXPECT_EQ(tick(t + seconds(5)).advert_stale, std::vector<JobId>{unknown});
+  hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t + seconds(5)), t + seconds(5));
+
+  const JobId id = submit(t);
+  const wire::KeyPair worker = key(9);
+  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
+    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
+                                          seq);
+  };
+  pb::GridMessage claim;
+  claim.mutable_claim()->set_job_id(id);
+  pb::GridMessage result;
+  result.mutable_result()->set_job_id(id);
+  result.mutable_result()->set_text("The end.");
+  core.on_pubsub(*signed_msg(jobs_topic(kModel), claim, 1), t, wall(t));
+  core.on_pubsub(*signed_msg(kResultsTopic, result, 2), t, wall(t));
+  const Instant t2 = t + seconds(10);
+  const uint64_t ours = outcome_digest(*core.job(id, t2));
+  const Out out = tick(t2);
+  ASSERT_EQ(out.advert_recent.size(), 1u);
+  EXPECT_EQ(out.advert_recent[0].job_id(), id);
+  EXPECT_EQ(out.advert_recent[0].outcome(), ours);
+  hear(testing::peer(7), kNodesTopic, recent_advert(id, ours, t2), t2);
+  EXPECT_EQ(tick(t2).replayed, 0u);  // the same outcome: nothing to do
+  hear(testing::peer(7), kNodesTopic, recent_advert(id, ours + 1, t2), t2);
+  EXPECT_EQ(tick(t2).replayed, 3u);  // announce, claim, result
 }
 
 }  // namespace

@@ -483,6 +483,9 @@ TEST(GridMessageCheck, NodeAdvertRejections) {
   m = good_node_advert();
   for (int i = 0; i < 17; ++i) m.mutable_node_advert()->add_stale(std::string(16, 'j'));
   expect_reject(check(m), Reject::kTooLarge, "node_advert.stale has 17 entries, limit 16");
+  m = good_node_advert();
+  m.mutable_node_advert()->add_recent()->set_job_id("short");
+  expect_reject(check(m), Reject::kBadField, "node_advert.recent[0].job_id is 5 bytes, must be 16");
 }
 
 }  // namespace

@@ -52,5 +52,29 @@ TEST(PullRepair, IgnoresWhatIsNoJobIdAndForgetsWhatThePruneSaysIsGone) {
   EXPECT_EQ(p.answer(job('b'), kT0, seconds(1)), std::vector<std::string>{"b1"});
 }
 
+TEST(PullRepair, SharesFinishedJobsThatMovedLatelyTheLeastRecentlySharedFirst) {
+  PullRepair p;
+  p.note_fact(job('a'), "a1", kT0);
+  p.note_fact(job('b'), "b1", kT0);
+  p.note_fact(job('c'), "c1", kT0);
+  auto finished = [](const JobId& id) { return id != job('c'); };
+  const seconds within(15);
+  EXPECT_EQ(p.recent(kT0 + seconds(1), within, 1, finished), std::vector<JobId>{job('a')});
+  EXPECT_EQ(p.recent(kT0 + seconds(2), within, 2, finished),
+            (std::vector<JobId>{job('b'), job('a')}));
+  EXPECT_TRUE(p.recent(kT0 + seconds(15), within, 2, finished).empty());  // too long ago
+}
+
+TEST(PullRepair, AWantedJobIsStaleAtOnceAndSharedNever) {
+  PullRepair p;
+  EXPECT_FALSE(p.knows(job('w')));
+  p.want(job('w'), kT0, seconds(10));
+  EXPECT_TRUE(p.knows(job('w')));
+  auto any = [](const JobId&) { return true; };
+  EXPECT_EQ(p.stale(kT0, seconds(10), 16, any), std::vector<JobId>{job('w')});
+  EXPECT_TRUE(p.recent(kT0, seconds(15), 16, any).empty());  // we hold no fact of it
+  EXPECT_TRUE(p.answer(job('w'), kT0, seconds(10)).empty());
+}
+
 }  // namespace
 }  // namespace aipg::grid
