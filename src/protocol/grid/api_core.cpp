@@ -636,9 +636,11 @@ Publishes ApiNodeCore::tick(Instant now, WallTime wall) {
     std::erase_if(forwarded_again_,
                   [&](const auto& kv) { return now - kv.second >= std::chrono::seconds(1); });
     std::erase_if(own_, [&](const JobId& id) { return !book_.status(id, now).has_value(); });
-    // Jobs the book forgot, and facts of jobs it never knew once the book stops keeping them.
+    // Jobs the book forgot, facts of jobs it never knew once the book stops keeping them, and
+    // jobs whose facts the FactLog no longer keeps (nothing left to replay for them).
     pull_.prune([&](const JobId& id, Instant last) {
-      return !book_.status(id, now) && now - last >= std::chrono::minutes(2);
+      return now - last >= config_.replay_keep ||
+             (!book_.status(id, now) && now - last >= std::chrono::minutes(2));
     });
     if (config_.advertise) {
       out.push_back(node_advert(now, wall, stale_jobs(now), recent_jobs(now)));

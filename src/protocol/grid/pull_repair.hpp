@@ -57,6 +57,8 @@ class PullRepair {
   size_t jobs() const { return jobs_.size(); }
 
   static constexpr size_t kMaxFactsPerJob = 128;
+  // Jobs are forgotten once their facts are no longer kept for replays (replay_keep, 10 min):
+  // beyond about 100 new jobs a second sustained, later jobs go untracked until room is made.
   static constexpr size_t kMaxJobs = 1 << 16;
 
  private:
