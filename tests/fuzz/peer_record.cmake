@@ -1,0 +1,1 @@
+aipg_fuzz(peer_record_fuzz LIBS aipg_wire)
