@@ -78,6 +78,13 @@ boost::json::object peer_json(const char* event, const wire::PeerId& peer,
   o["listen_addrs"] = to_json(info.addrs);
   o["observed_addr"] = info.observed_addr ? boost::json::value(info.observed_addr->to_string())
                                           : boost::json::value(nullptr);
+  // From its signed peer record, when it sent one that opened: what it vouches for itself.
+  if (info.record_seq) {
+    o["signed_peer_record"] = boost::json::object{{"seq", std::to_string(*info.record_seq)},
+                                                  {"addrs", to_json(info.certified_addrs)}};
+  } else {
+    o["signed_peer_record"] = nullptr;
+  }
   return o;
 }
 

@@ -13,7 +13,20 @@ IdentifyService::IdentifyService(Host& host) : host_(host) {
                     [this](std::unique_ptr<Stream> s) { read_message(std::move(s), true); });
 }
 
-identify::Message IdentifyService::our_message(const wire::Multiaddr& observed) const {
+const Bytes& IdentifyService::our_record() {
+  std::vector<wire::Multiaddr> addrs = host_.listen_addrs();
+  if (record_.empty() || addrs != record_addrs_) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        host_.runtime().clock.wall_now().time_since_epoch());
+    record_seq_ = std::max(record_seq_ + 1, uint64_t(std::max<int64_t>(ms.count(), 0)));
+    record_addrs_ = std::move(addrs);
+    record_ =
+        wire::seal_peer_record(host_.identity(), {host_.peer_id(), record_seq_, record_addrs_});
+  }
+  return record_;
+}
+
+identify::Message IdentifyService::our_message(const wire::Multiaddr& observed) {
   identify::Message m;
   m.protocol_version = identify::kProtocolVersion;
   m.agent_version = host_.config_.agent_version;
@@ -21,6 +34,7 @@ identify::Message IdentifyService::our_message(const wire::Multiaddr& observed) 
   m.listen_addrs = host_.listen_addrs();
   m.observed_addr = observed;
   m.protocols = host_.protocols();
+  m.signed_peer_record = our_record();
   return m;
 }
 
@@ -101,6 +115,17 @@ void IdentifyService::record(const wire::PeerId& peer, identify::Message m) {
   info.protocol_version = std::move(m.protocol_version);
   info.public_key = std::move(m.public_key);
   info.observed_addr = std::move(m.observed_addr);
+  if (m.signed_peer_record) {
+    auto r = wire::open_peer_record(*m.signed_peer_record);
+    if (r && r->peer_id == peer) {
+      info.certified_addrs = std::move(r->addrs);
+      info.record_seq = r->seq;
+    } else {
+      ++records_rejected_;
+      log::info("identify from {}: signed peer record ignored: {}", peer.to_base58(),
+                r ? "it is another peer's" : r.error().message);
+    }
+  }
   host_.peer_store().set_identify(peer, std::move(info), host_.runtime().clock.now());
   if (const PeerInfo* stored = host_.peer_store().find(peer))
     host_.notify_identified(peer, *stored);

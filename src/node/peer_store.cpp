@@ -34,7 +34,14 @@ void PeerStore::add_addr(const wire::PeerId& peer, const wire::Multiaddr& addr, 
 void PeerStore::set_identify(const wire::PeerId& peer, PeerInfo info, Instant now) {
   auto& e = entry(peer, now);
   std::vector<wire::Multiaddr> known = std::move(e.addrs);
+  // A message without a record, or with an older one, leaves the newer record's addresses.
+  std::vector<wire::Multiaddr> certified = std::move(e.certified_addrs);
+  const std::optional<uint64_t> seq = e.record_seq;
   e = std::move(info);
+  if (seq && (!e.record_seq || *e.record_seq < *seq)) {
+    e.certified_addrs = std::move(certified);
+    e.record_seq = seq;
+  }
   e.identified = true;
   e.last_seen = now;
   // Keep addresses we dialled successfully even if identify does not list them.

@@ -23,6 +23,10 @@ struct PeerInfo {
   std::string protocol_version;
   std::optional<wire::PublicKey> public_key;
   std::optional<wire::Multiaddr> observed_addr;  // how the peer sees us
+  // From its signed peer record (identify): addresses the peer itself vouches for, and the
+  // record's seq (a record with a lower one is older and ignored).
+  std::vector<wire::Multiaddr> certified_addrs;
+  std::optional<uint64_t> record_seq;
   Instant last_seen{};
   bool identified = false;
 };

@@ -26,6 +26,9 @@ timeout -k 5 "$limit" node "$js_peer" dial "$addr" --seed "$js_seed" --streams 1
 cat "$work/dial.out"
 [[ $(json_field "$work/dial.out" done o.ok) == true ]] || die "js printed no done line"
 [[ $(json_field "$work/dial.out" peer 'o.agent') == aipg/0.1.0 ]] || die "js saw the wrong agent"
+# js opened and certified our signed peer record: the address it dialled, vouched for by us.
+[[ $(json_field "$work/dial.out" peer "o.signed_peer_record.addrs.includes('${addr%/p2p/*}')") == true ]] \
+  || die "js took no signed peer record of ours with $addr"
 
 # Our side identified js.
 for ((i = 0; i < 50; i++)); do

@@ -28,6 +28,9 @@ for p in /ipfs/id/1.0.0 /ipfs/ping/1.0.0 /aipg/echo/1.0.0 /perf/1.0.0; do
     || die "identify: js does not list $p"
 done
 [[ $(grep -c '"event":"ping"' "$work/ping.out") == 3 ]] || die "expected 3 ping lines"
+# js's signed peer record opened and checked on our side: the address we dialled, vouched for.
+[[ $(json_field "$work/ping.out" identify "o.signed_peer_record.addrs.includes('${js_addr%/p2p/*}')") \
+  == true ]] || die "we took no signed peer record of js with $js_addr"
 
 # 2. 100 concurrent streams x 1 MiB echo
 timeout -k 5 "$limit" "$aipg" echo "$js_addr" --key "$work/our.key" --streams 100 \

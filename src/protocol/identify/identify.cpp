@@ -17,6 +17,9 @@ Bytes encode(const Message& m) {
     msg.set_observedaddr(m.observed_addr->bytes().data(), m.observed_addr->bytes().size());
   }
   for (const auto& p : m.protocols) msg.add_protocols(p);
+  if (m.signed_peer_record) {
+    msg.set_signedpeerrecord(m.signed_peer_record->data(), m.signed_peer_record->size());
+  }
   Bytes out(msg.ByteSizeLong());
   msg.SerializeToArray(out.data(), int(out.size()));
   return out;
@@ -60,6 +63,10 @@ Result<Message> decode(BytesView pb) {
                                              std::to_string(kMaxProtocolLength) + " bytes");
     }
     m.protocols.push_back(p);
+  }
+  if (msg.has_signedpeerrecord()) {
+    const BytesView r = as_bytes(msg.signedpeerrecord());
+    m.signed_peer_record = Bytes(r.begin(), r.end());
   }
   return m;
 }

@@ -31,6 +31,9 @@ struct Message {
   std::vector<wire::Multiaddr> listen_addrs;
   std::optional<wire::Multiaddr> observed_addr;
   std::vector<std::string> protocols;
+  // signedPeerRecord: a signed envelope (wire/peer_record.hpp) of the sender's addresses, kept
+  // as bytes here; the receiver opens and checks it.
+  std::optional<Bytes> signed_peer_record;
 };
 
 // Protobuf bytes, without the length prefix.

@@ -44,6 +44,10 @@ TEST_F(HostTest, ConnectsAndIdentifiesBothWays) {
   ASSERT_TRUE(info->observed_addr.has_value());
   EXPECT_EQ(info->observed_addr->ip(), b.transport->ip());
   EXPECT_EQ(info->public_key, a.host.identity().public_key());
+  // Its signed peer record came along, opened and checked: the addresses it vouches for.
+  ASSERT_TRUE(info->record_seq.has_value());
+  EXPECT_EQ(info->certified_addrs, a.host.listen_addrs());
+  EXPECT_FALSE(info->certified_addrs.empty());
 }
 
 TEST_F(HostTest, WrongExpectedPeerIdFailsTheHandshake) {

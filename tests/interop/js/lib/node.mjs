@@ -40,7 +40,12 @@ export function describeIdentify (result) {
     protocol_version: result.protocolVersion ?? null,
     protocols: [...result.protocols].sort(),
     listen_addrs: result.listenAddrs.map(String),
-    observed_addr: result.observedAddr == null ? null : String(result.observedAddr)
+    observed_addr: result.observedAddr == null ? null : String(result.observedAddr),
+    // Set only when the remote's signed peer record opened and was its own (js-libp2p refuses
+    // the whole identify otherwise).
+    signed_peer_record: result.signedPeerRecord == null
+      ? null
+      : { seq: String(result.signedPeerRecord.seq), addrs: result.signedPeerRecord.addresses.map(String) }
   }
 }
 
