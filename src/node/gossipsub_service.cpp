@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.hpp"
+#include "wire/peer_record.hpp"
 
 namespace aipg::node {
 
@@ -40,6 +41,12 @@ GossipsubService::GossipsubService(Host& host, gossipsub::GossipsubConfig config
       router_(host.identity(), std::move(config), host.runtime().rng,
               wall_clock_seqno(host.runtime())) {
   limits_.max_rpc_size = router_.config().max_transmit_size;
+  // PX offers each peer with its own signed record, as identify brought it.
+  router_.set_record_source([this](const gossipsub::PeerId& p) -> std::optional<Bytes> {
+    const PeerInfo* info = host_.peer_store().find(p);
+    if (!info || info->signed_record.empty()) return std::nullopt;
+    return info->signed_record;
+  });
   for (const std::string& id : offered_protocols()) {
     host_.set_handler(id, [this](std::unique_ptr<Stream> s) { on_inbound_stream(std::move(s)); });
   }
@@ -245,6 +252,30 @@ void GossipsubService::mark_dirty() {
   });
 }
 
+// Peers from PRUNE peer exchange: the addresses of each one's signed record (when it opens and
+// is that peer's) go to the peer store, so that discovery can dial it; then discovery hears of
+// them all.
+void GossipsubService::take_px(std::vector<gossipsub::Router::LearnedPeer> px) {
+  std::vector<wire::PeerId> ids;
+  for (gossipsub::Router::LearnedPeer& p : px) {
+    if (p.signed_peer_record) {
+      auto r = wire::open_peer_record(*p.signed_peer_record);
+      if (r && r->peer_id == p.id) {
+        ++stats_.px_records_taken;
+        for (const wire::Multiaddr& a : r->addrs) {
+          host_.peer_store().add_addr(p.id, a, rt_.clock.now());
+        }
+      } else {
+        ++stats_.px_records_rejected;
+        log::debug("px: signed peer record of {} ignored: {}", p.id.to_base58(),
+                   r ? "it is another peer's" : r.error().message);
+      }
+    }
+    ids.push_back(std::move(p.id));
+  }
+  if (on_px_) on_px_(ids);
+}
+
 void GossipsubService::drain() {
   drain_posted_ = false;
   for (gossipsub::Outgoing& o : router_.take_outgoing()) write_frame(o.peer, o.rpc);
@@ -252,7 +283,7 @@ void GossipsubService::drain() {
     if (on_message_) on_message_(d);
   }
   auto px = router_.take_px_peers();
-  if (!px.empty() && on_px_) on_px_(px);
+  if (!px.empty()) take_px(std::move(px));
   if (router_.stats().subscriptions_received != subscriptions_seen_) {
     subscriptions_seen_ = router_.stats().subscriptions_received;
     if (on_subscribed_) on_subscribed_();

@@ -28,9 +28,11 @@ namespace aipg::node {
 struct GossipsubServiceStats {
   uint64_t frames_in = 0, frames_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;
-  uint64_t malformed_frames = 0;   // undecodable or over the size limit: the stream is reset
-  uint64_t frames_dropped = 0;     // a peer's send queue was full
-  uint64_t outbound_failures = 0;  // the peer speaks no pubsub protocol, or the stream died
+  uint64_t malformed_frames = 0;     // undecodable or over the size limit: the stream is reset
+  uint64_t frames_dropped = 0;       // a peer's send queue was full
+  uint64_t outbound_failures = 0;    // the peer speaks no pubsub protocol, or the stream died
+  uint64_t px_records_taken = 0;     // PX peers' signed records whose addresses we took
+  uint64_t px_records_rejected = 0;  // … that did not open, or were another peer's
 };
 
 class GossipsubService : private HostObserver {
@@ -94,6 +96,7 @@ class GossipsubService : private HostObserver {
   void heartbeat();
   void mark_dirty();
   void drain();
+  void take_px(std::vector<gossipsub::Router::LearnedPeer> px);
   void write_frame(const wire::PeerId& peer, const gossipsub::Rpc& rpc);
 
   Host& host_;

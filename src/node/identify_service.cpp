@@ -120,6 +120,7 @@ void IdentifyService::record(const wire::PeerId& peer, identify::Message m) {
     if (r && r->peer_id == peer) {
       info.certified_addrs = std::move(r->addrs);
       info.record_seq = r->seq;
+      info.signed_record = *m.signed_peer_record;
     } else {
       ++records_rejected_;
       log::info("identify from {}: signed peer record ignored: {}", peer.to_base58(),

@@ -37,10 +37,12 @@ void PeerStore::set_identify(const wire::PeerId& peer, PeerInfo info, Instant no
   // A message without a record, or with an older one, leaves the newer record's addresses.
   std::vector<wire::Multiaddr> certified = std::move(e.certified_addrs);
   const std::optional<uint64_t> seq = e.record_seq;
+  Bytes record = std::move(e.signed_record);
   e = std::move(info);
   if (seq && (!e.record_seq || *e.record_seq < *seq)) {
     e.certified_addrs = std::move(certified);
     e.record_seq = seq;
+    e.signed_record = std::move(record);
   }
   e.identified = true;
   e.last_seen = now;

@@ -27,6 +27,7 @@ struct PeerInfo {
   // record's seq (a record with a lower one is older and ignored).
   std::vector<wire::Multiaddr> certified_addrs;
   std::optional<uint64_t> record_seq;
+  Bytes signed_record;  // that record as the peer sent it, to hand on in gossipsub PX
   Instant last_seen{};
   bool identified = false;
 };

@@ -416,7 +416,7 @@ std::vector<Outgoing> Router::take_outgoing() {
 }
 
 std::vector<Delivery> Router::take_deliveries() { return std::exchange(deliveries_, {}); }
-std::vector<PeerId> Router::take_px_peers() { return std::exchange(px_peers_, {}); }
+std::vector<Router::LearnedPeer> Router::take_px_peers() { return std::exchange(px_peers_, {}); }
 
 bool Router::has_output() const {
   if (!deliveries_.empty() || !px_peers_.empty()) return true;

@@ -14,7 +14,8 @@
 //   take_outgoing()    per-peer RPCs, merged (one frame per peer per drain), split under the
 //                      peer's size limit, stripped of what the peer's protocol does not know
 //   take_deliveries()  validated messages in topics we subscribe to
-//   take_px_peers()    peer ids learnt from PRUNE peer exchange, for discovery to dial
+//   take_px_peers()    peers learnt from PRUNE peer exchange (with their signed records), for
+//                      discovery to dial
 //
 // Message path (first copy of a message): graylist check → topic check → StrictSign check
 // (before the seen cache, so a forged copy cannot shadow the real one) → seen cache → IDONTWANT
@@ -121,7 +122,18 @@ class Router {
   // ---- output
   std::vector<Outgoing> take_outgoing();
   std::vector<Delivery> take_deliveries();
-  std::vector<PeerId> take_px_peers();
+  // A peer learnt from PRUNE peer exchange, with its signed peer record when the pruning peer
+  // had one (unchecked here: the caller opens it and takes its addresses).
+  struct LearnedPeer {
+    PeerId id;
+    std::optional<Bytes> signed_peer_record;
+  };
+  std::vector<LearnedPeer> take_px_peers();
+  // Where make_prune finds the signed peer records of the peers it offers (the host's peer
+  // store: each peer's own record, as it sent it). Without it, PX carries bare peer ids.
+  void set_record_source(std::function<std::optional<Bytes>(const PeerId&)> fn) {
+    record_source_ = std::move(fn);
+  }
   bool has_output() const;
 
   // ---- introspection
@@ -225,7 +237,8 @@ class Router {
   std::unordered_map<PeerId, size_t> out_index_;
   std::vector<Outgoing> outgoing_;
   std::vector<Delivery> deliveries_;
-  std::vector<PeerId> px_peers_;
+  std::vector<LearnedPeer> px_peers_;
+  std::function<std::optional<Bytes>(const PeerId&)> record_source_;
   RouterStats stats_;
 };
 

@@ -162,7 +162,7 @@ void Router::handle_prune(const PeerId& from, std::vector<ControlPrune>& prunes,
         continue;
       }
       if (*id == self_ || peers_.count(*id)) continue;
-      px_peers_.push_back(*id);
+      px_peers_.push_back({*id, px.signed_peer_record});
       ++stats_.px_learned;
       ++taken;
     }
@@ -182,7 +182,11 @@ ControlPrune Router::make_prune(const TopicId& topic, const PeerId& to, bool px,
   std::vector<PeerId> cands = shuffled_topic_peers(
       topic, [&](const PeerId& q) { return q != to && is_gossipsub(q) && score_of(q, now) >= 0; });
   if (cands.size() > config_.prune_peers) cands.resize(config_.prune_peers);
-  for (const PeerId& q : cands) p.peers.push_back(PxPeer{q.multihash(), std::nullopt});
+  // With each one's signed peer record when we hold it: a bare peer id is of no use to a peer
+  // that does not know where to dial it.
+  for (const PeerId& q : cands) {
+    p.peers.push_back(PxPeer{q.multihash(), record_source_ ? record_source_(q) : std::nullopt});
+  }
   return p;
 }
 

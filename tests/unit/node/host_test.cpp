@@ -7,6 +7,7 @@
 #include "node/identify_service.hpp"
 #include "node/ping_service.hpp"
 #include "sim_host.hpp"
+#include "wire/peer_record.hpp"
 
 namespace aipg::node {
 namespace {
@@ -48,6 +49,10 @@ TEST_F(HostTest, ConnectsAndIdentifiesBothWays) {
   ASSERT_TRUE(info->record_seq.has_value());
   EXPECT_EQ(info->certified_addrs, a.host.listen_addrs());
   EXPECT_FALSE(info->certified_addrs.empty());
+  // Kept as it came, to hand on in gossipsub PX: it opens, and it is a's.
+  auto kept = wire::open_peer_record(info->signed_record);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->peer_id, a.host.peer_id());
 }
 
 TEST_F(HostTest, WrongExpectedPeerIdFailsTheHandshake) {

@@ -161,12 +161,14 @@ TEST_F(RouterTest, PeerExchangeFromAPrune) {
   ControlMessage prune;
   prune.prune.push_back(
       {kTopic,
-       {PxPeer{peer_of(50).multihash(), std::nullopt}, PxPeer{Bytes{1, 2}, std::nullopt}},
+       {PxPeer{peer_of(50).multihash(), Bytes{9, 9, 9}}, PxPeer{Bytes{1, 2}, std::nullopt}},
        60});
   receive_control(1, prune);
   auto px = router->take_px_peers();
   ASSERT_EQ(px.size(), 1u);
-  EXPECT_EQ(px[0], peer_of(50));
+  EXPECT_EQ(px[0].id, peer_of(50));
+  // Its signed record goes along as it came (the service opens it and takes its addresses).
+  EXPECT_EQ(px[0].signed_peer_record, (Bytes{9, 9, 9}));
   EXPECT_EQ(rejected("px_bad_peer_id"), 1u);
 }
 
@@ -182,6 +184,11 @@ TEST_F(RouterTest, PeerExchangeRefusedBelowTheAcceptThreshold) {
 }
 
 TEST_F(RouterTest, OurPruneOffersPeers) {
+  // Records for the peers we hold one of (here: every peer but 5).
+  router->set_record_source([](const PeerId& p) -> std::optional<Bytes> {
+    if (p == peer_of(5)) return std::nullopt;
+    return Bytes(p.multihash().begin(), p.multihash().end());
+  });
   router->subscribe(kTopic, now);
   add_many(1, 13);
   for (uint8_t i = 1; i <= 13; ++i) receive_control(i, graft(kTopic));
@@ -192,7 +199,14 @@ TEST_F(RouterTest, OurPruneOffersPeers) {
     if (!rpc.control) continue;
     for (auto& pr : rpc.control->prune) {
       EXPECT_FALSE(pr.peers.empty());
-      for (auto& px : pr.peers) EXPECT_NE(*px.peer_id, p.multihash());
+      for (auto& px : pr.peers) {
+        EXPECT_NE(*px.peer_id, p.multihash());
+        if (*px.peer_id == peer_of(5).multihash()) {
+          EXPECT_FALSE(px.signed_peer_record.has_value());
+        } else {
+          EXPECT_EQ(px.signed_peer_record, *px.peer_id);  // the record the source gave
+        }
+      }
       ++with_px;
     }
   }
