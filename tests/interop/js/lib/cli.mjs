@@ -68,9 +68,18 @@ export function bytesToHex (bytes) {
  */
 export function untilShutdownRequested ({ onLine = null, onEof = null } = {}) {
   return new Promise(resolve => {
-    const done = why => { log(`shutting down: ${why}`); resolve() }
-    process.once('SIGTERM', () => done('SIGTERM'))
-    process.once('SIGINT', () => done('SIGINT'))
+    // `on`, not `once`: GNU timeout (lib.sh runs us under it) passes a SIGTERM on to us and to
+    // its whole process group, so a second one can come while we shut down, and with no
+    // listener left node's default action would kill us (exit status 143).
+    let stopping = false
+    const done = why => {
+      if (stopping) return
+      stopping = true
+      log(`shutting down: ${why}`)
+      resolve()
+    }
+    process.on('SIGTERM', () => done('SIGTERM'))
+    process.on('SIGINT', () => done('SIGINT'))
     if (!stdinCanSignalEof()) return
     if (onLine == null) {
       process.stdin.on('data', () => {}) // discard input; only EOF matters
