@@ -348,10 +348,12 @@ std::vector<JobId> ApiNodeCore::recent_jobs(Instant now) {
 // job every two advert intervals, however many nodes name it.
 void ApiNodeCore::answer_stale(const pb::NodeAdvert& a, Instant now) {
   const Duration gap = 2 * config_.advert_interval;
+  auto replay_job = [&](const JobId& id) {
+    for (std::string& fact : pull_.answer(id, now, gap)) release_.push_back(std::move(fact));
+  };
   for (const std::string& id : a.stale()) {
     const std::optional<JobStatus> st = book_.status(id, now);
-    if (!st || !is_finished(st->state)) continue;
-    for (std::string& fact : pull_.answer(id, now, gap)) release_.push_back(std::move(fact));
+    if (st && is_finished(st->state)) replay_job(id);
   }
   // Its recently finished jobs: one we never heard of we name as stale from now on; one we hold
   // finished otherwise, we replay (it replays its own on seeing ours: the union settles both).
@@ -361,10 +363,7 @@ void ApiNodeCore::answer_stale(const pb::NodeAdvert& a, Instant now) {
       if (!pull_.knows(d.job_id())) pull_.want(d.job_id(), now, gap);
       continue;
     }
-    if (!is_finished(v->state) || outcome_digest(*v) == d.outcome()) continue;
-    for (std::string& fact : pull_.answer(d.job_id(), now, gap)) {
-      release_.push_back(std::move(fact));
-    }
+    if (is_finished(v->state) && outcome_digest(*v) != d.outcome()) replay_job(d.job_id());
   }
 }
 

@@ -16,37 +16,35 @@ void PullRepair::note_fact(const JobId& job, const std::string& id, Instant now)
   if (j.facts.size() < kMaxFactsPerJob) j.facts.push_back(id);
 }
 
-std::vector<JobId> PullRepair::stale(Instant now, Duration after, size_t max,
-                                     const std::function<bool(const JobId&)>& open) {
+// The jobs `pick` accepts, at most `max`, those whose `stamp` is oldest first (then by id: the
+// same choice whatever the map's order); their `stamp` becomes `now`.
+std::vector<JobId> PullRepair::rotate(Instant now, size_t max, Instant Job::*stamp,
+                                      const std::function<bool(const JobId&, const Job&)>& pick) {
   std::vector<std::pair<Instant, JobId>> due;
   for (const auto& [id, j] : jobs_) {
-    if (now - j.last >= after && open(id)) due.emplace_back(j.named, id);
+    if (pick(id, j)) due.emplace_back(j.*stamp, id);
   }
-  // Least recently named first, then by id: the same choice whatever the map's order.
   std::sort(due.begin(), due.end());
   if (due.size() > max) due.resize(max);
   std::vector<JobId> out;
-  for (auto& [named, id] : due) {
-    jobs_[id].named = now;
+  for (auto& [when, id] : due) {
+    jobs_[id].*stamp = now;
     out.push_back(std::move(id));
   }
   return out;
 }
 
+std::vector<JobId> PullRepair::stale(Instant now, Duration after, size_t max,
+                                     const std::function<bool(const JobId&)>& open) {
+  return rotate(now, max, &Job::named,
+                [&](const JobId& id, const Job& j) { return now - j.last >= after && open(id); });
+}
+
 std::vector<JobId> PullRepair::recent(Instant now, Duration within, size_t max,
                                       const std::function<bool(const JobId&)>& finished) {
-  std::vector<std::pair<Instant, JobId>> due;
-  for (const auto& [id, j] : jobs_) {
-    if (!j.facts.empty() && now - j.last < within && finished(id)) due.emplace_back(j.shared, id);
-  }
-  std::sort(due.begin(), due.end());
-  if (due.size() > max) due.resize(max);
-  std::vector<JobId> out;
-  for (auto& [shared, id] : due) {
-    jobs_[id].shared = now;
-    out.push_back(std::move(id));
-  }
-  return out;
+  return rotate(now, max, &Job::shared, [&](const JobId& id, const Job& j) {
+    return !j.facts.empty() && now - j.last < within && finished(id);
+  });
 }
 
 void PullRepair::want(const JobId& job, Instant now, Duration stale_after) {

@@ -69,6 +69,9 @@ class PullRepair {
     Instant shared = Instant::min();
     Instant answered = Instant::min();
   };
+  std::vector<JobId> rotate(Instant now, size_t max, Instant Job::*stamp,
+                            const std::function<bool(const JobId&, const Job&)>& pick);
+
   std::unordered_map<JobId, Job> jobs_;
 };
 

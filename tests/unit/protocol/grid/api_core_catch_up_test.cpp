@@ -96,6 +96,12 @@ struct CatchUpTest : ::testing::Test {
     }
     return s->first;
   }
+  // A fact of worker key(9), as the router would deliver it.
+  const wire::KeyPair worker = key(9);
+  gossipsub::MessagePtr signed_msg(const std::string& topic, pb::GridMessage m, uint64_t seq) {
+    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
+                                          seq);
+  }
   Verdict hear(const PeerId& from, const std::string& topic, const Bytes& data, Instant now) {
     return core.on_message(from, topic, data, now, wall(now));
   }
@@ -210,11 +216,6 @@ TEST_F(CatchUpTest, AResultKeptBeforeItsClaimIsReplayedOnceTheClaimComes) {
   core.start(kT0, wall(kT0));
   const JobId id = submit(kT0);
   tick(kT0);
-  const wire::KeyPair worker = key(9);
-  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
-    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
-                                          seq);
-  };
   pb::GridMessage result;
   result.mutable_result()->set_job_id(id);
   result.mutable_result()->set_text("The end.");
@@ -259,11 +260,6 @@ TEST_F(CatchUpTest, ANodeThatNamesAJobWeHoldDoneIsReplayedItsFacts) {
   core.start(kT0, wall(kT0));
   const JobId id = submit(kT0);
   tick(kT0);
-  const wire::KeyPair worker = key(9);
-  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
-    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
-                                          seq);
-  };
   const Instant t = kT0 + milliseconds(100);
   hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t), t);
   tick(t);  // the first hearing's replay
@@ -344,11 +340,6 @@ TEST_F(CatchUpTest, RecentJobsWeNeverHeardOfAreAskedForAndOutcomesThatDifferAreR
   hear(testing::peer(7), kNodesTopic, node_advert({kModel}, t + seconds(5)), t + seconds(5));
 
   const JobId id = submit(t);
-  const wire::KeyPair worker = key(9);
-  auto signed_msg = [&](const std::string& topic, pb::GridMessage m, uint64_t seq) {
-    return gossipsub::make_signed_message(worker, topic, encode_message(std::move(m), wall(kT0)),
-                                          seq);
-  };
   pb::GridMessage claim;
   claim.mutable_claim()->set_job_id(id);
   pb::GridMessage result;
